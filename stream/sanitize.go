@@ -1,0 +1,266 @@
+package stream
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// SanitizeOptions controls Sanitize.
+type SanitizeOptions struct {
+	// KeepSGR keeps well-formed SGR sequences, ESC [ params m with params made only
+	// of digits, ';' and ':' (at most 64 bytes of them), so that colours survive.
+	// A sequence that would conceal text (SGR 8) is never kept. When any sequence is
+	// kept and the last one kept does not reset all attributes, "ESC[m" is appended so
+	// that colour cannot leak past the end of the line.
+	KeepSGR bool
+}
+
+// maxSGRParams bounds the parameter bytes of an SGR sequence Sanitize recognizes.
+const maxSGRParams = 64
+
+// Sanitize returns b as text that is inert on a terminal. Log lines are hostile: they
+// may clear the screen, set the title, write the clipboard (OSC 52), plant fake
+// hyperlinks (OSC 8), query the terminal or reorder text with bidi controls.
+//
+// What it does, byte by byte:
+//
+//   - Printable ASCII and valid UTF-8 pass through. TAB is kept as is: how far it
+//     reaches depends on the column it lands in, which only the renderer knows
+//     (x/ansi measures TAB as zero wide, so renderers expand it before measuring).
+//   - SGR sequences (ESC [ digits ; : m) are removed, or kept under KeepSGR.
+//   - Every other C0 control, DEL, and the ESC that introduces any other sequence
+//     (CSI, OSC, DCS, APC, PM, SOS, ...) is shown as a Go-style byte escape, "\x1b".
+//     The rest of such a sequence is then ordinary printable text: "\x1b]52;c;..."
+//     shows the reader exactly what was attempted, and no longer does anything.
+//     NUL is "\x00", a lone CR is "\x0d", BEL is "\x07".
+//   - C1 controls (U+0080–U+009F), bidi controls (U+061C, U+200E, U+200F,
+//     U+202A–U+202E, U+2066–U+2069) and the line and paragraph separators
+//     (U+2028, U+2029) are shown as "\u202e".
+//   - Each byte of invalid UTF-8 is shown as "\xff" rather than U+FFFD, so binary
+//     junk stays distinguishable and no information is lost.
+//
+// Escapes are plain ASCII, visible in every font and as wide as they are long. A
+// literal backslash in the input is not escaped, so "\x1b" in the output may also
+// have been typed by the logger; what matters is that the output is inert.
+//
+// A line that needs no change (the common case) costs one scan and the string
+// conversion; printable ASCII is scanned eight bytes at a time. The output is always valid UTF-8.
+func Sanitize(b []byte, opt SanitizeOptions) string {
+	if i := cleanPrefix(b); i == len(b) || safeFrom(b, i) {
+		return string(b)
+	}
+	return sanitizeSlow(b, opt)
+}
+
+// SanitizeString is Sanitize for a string. It returns s itself, without allocating,
+// when s needs no change.
+func SanitizeString(s string, opt SanitizeOptions) string {
+	b := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+	if i := cleanPrefix(b); i == len(b) || safeFrom(b, i) {
+		return s
+	}
+	return sanitizeSlow(b, opt)
+}
+
+// safeFrom reports whether b[i:] holds only bytes Sanitize passes through unchanged:
+// TAB, printable ASCII and valid UTF-8 other than the runes it escapes.
+func safeFrom(b []byte, i int) bool {
+	for i < len(b) {
+		i += cleanPrefix(b[i:])
+		if i == len(b) {
+			break
+		}
+		c := b[i]
+		if c == '\t' {
+			i++
+			continue
+		}
+		if c < 0x80 {
+			return false
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 || escapedRune(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// cleanPrefix returns the length of the longest prefix of b made of printable ASCII
+// (0x20–0x7E), checking eight bytes at a time.
+func cleanPrefix(b []byte) int {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// A byte < 0x20 sets its high bit in x-0x20..; a byte >= 0x7F sets it in
+		// x+0x01.. or already has it. Borrows and carries only ever add false alarms
+		// after a true one, and the byte loop below settles those.
+		if ((x-0x20*ones)|(x+ones)|x)&high != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c >= 0x7f {
+			break
+		}
+	}
+	return i
+}
+
+// escapedRune reports whether Sanitize escapes the valid rune r (r >= 0x80).
+func escapedRune(r rune) bool {
+	switch {
+	case r < 0xa0: // C1
+		return true
+	case r < 0x61c:
+		return false
+	case r == 0x61c, r == 0x200e, r == 0x200f, r >= 0x2028 && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
+const hexDigits = "0123456789abcdef"
+
+func sanitizeSlow(b []byte, opt SanitizeOptions) string {
+	var out strings.Builder
+	out.Grow(len(b) + 16)
+	start := 0    // first byte not yet copied to out
+	kept := false // an SGR sequence was kept
+	reset := true // the last SGR kept (if any) reset all attributes
+	flush := func(i int) { out.Write(b[start:i]) }
+	escByte := func(c byte) {
+		out.WriteString(`\x`)
+		out.WriteByte(hexDigits[c>>4])
+		out.WriteByte(hexDigits[c&15])
+	}
+	for i := 0; i < len(b); {
+		i += cleanPrefix(b[i:])
+		if i >= len(b) {
+			break
+		}
+		c := b[i]
+		switch {
+		case c == '\t':
+			i++
+		case c == 0x1b:
+			flush(i)
+			if n, conceal, isReset := sgrLen(b[i:]); n > 0 {
+				if opt.KeepSGR && !conceal {
+					out.Write(b[i : i+n])
+					kept, reset = true, isReset
+				}
+				i += n
+			} else {
+				escByte(c)
+				i++
+			}
+			start = i
+		case c < 0x80:
+			flush(i)
+			escByte(c)
+			i++
+			start = i
+		default:
+			r, n := utf8.DecodeRune(b[i:])
+			switch {
+			case r == utf8.RuneError && n == 1:
+				flush(i)
+				escByte(c)
+				start = i + 1
+			case escapedRune(r):
+				flush(i)
+				out.WriteString(`\u`)
+				for shift := 12; shift >= 0; shift -= 4 {
+					out.WriteByte(hexDigits[r>>shift&15])
+				}
+				start = i + n
+			}
+			i += n
+		}
+	}
+	flush(len(b))
+	if kept && !reset {
+		out.WriteString("\x1b[m")
+	}
+	return out.String()
+}
+
+// sgrLen returns the length of the SGR sequence at the start of b (which starts with
+// ESC), or 0 if there is none, and reports whether it conceals text (SGR 8) and
+// whether it resets every attribute.
+func sgrLen(b []byte) (n int, conceal, reset bool) {
+	if len(b) < 3 || b[1] != '[' {
+		return 0, false, false
+	}
+	end := 2
+	for ; end < len(b) && end-2 <= maxSGRParams; end++ {
+		c := b[end]
+		if c == 'm' {
+			break
+		}
+		if !(c >= '0' && c <= '9' || c == ';' || c == ':') {
+			return 0, false, false
+		}
+	}
+	if end >= len(b) || b[end] != 'm' {
+		return 0, false, false
+	}
+	conceal, reset = sgrParams(b[2:end])
+	return end + 1, conceal, reset
+}
+
+// sgrParams walks the parameters of an SGR sequence and reports whether any of them
+// selects concealed text and whether together they only reset attributes.
+func sgrParams(p []byte) (conceal, reset bool) {
+	reset = true
+	skip := 0 // > 0: fields left of an extended colour; -1: its colour model comes next
+	for {
+		field := p
+		i := bytes.IndexByte(p, ';')
+		if i >= 0 {
+			field = p[:i]
+		}
+		v, colon := 0, false
+		for _, c := range field {
+			if c == ':' {
+				colon = true
+				break
+			}
+			v = min(v*10+int(c-'0'), 1000)
+		}
+		if v != 0 || colon {
+			reset = false
+		}
+		switch {
+		case skip == -1:
+			switch v {
+			case 5: // 38;5;n
+				skip = 1
+			case 2: // 38;2;r;g;b
+				skip = 3
+			default:
+				skip = 0
+			}
+		case skip > 0:
+			skip--
+		case colon: // 38:2::r:g:b and friends carry their colour inside the field
+		case v == 38 || v == 48 || v == 58:
+			skip = -1
+		case v == 8:
+			conceal = true
+		}
+		if i < 0 {
+			return conceal, reset
+		}
+		p = p[i+1:]
+	}
+}
