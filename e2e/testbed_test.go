@@ -1,0 +1,184 @@
+//go:build e2e
+
+// Package e2e runs the real tailui binary, and raw protocol probes, against the test
+// bed (hack/testbed): a real kube-apiserver and etcd, a real Loki in a pod network,
+// and the stand-in kubelet. TestMain brings the bed up, or reuses a running one, and
+// brings down only what it started (TESTBED_KEEP=1 keeps it).
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// bed is what the tests know about the running test bed.
+var bed struct {
+	root       string // repository root
+	state      string // TESTBED_STATE
+	kubeconfig string
+	tailui     string // the built binary
+	kubectl    string
+	cfg        *rest.Config // admin
+	cs         *kubernetes.Clientset
+}
+
+func TestMain(m *testing.M) {
+	_, file, _, _ := runtime.Caller(0)
+	bed.root = filepath.Dir(filepath.Dir(file))
+	started := false
+	if out, err := exec.Command(filepath.Join(bed.root, "hack/testbed"), "status").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: test bed not running (%s); starting it\n", firstLine(out))
+		cmd := exec.Command(filepath.Join(bed.root, "hack/testbed"), "up")
+		cmd.Stderr = os.Stderr
+		cmd.Stdout = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: hack/testbed up failed: %v\n", err)
+			os.Exit(1)
+		}
+		started = true
+	}
+	code := func() int {
+		if err := loadBed(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			return 1
+		}
+		return m.Run()
+	}()
+	if started && os.Getenv("TESTBED_KEEP") == "" {
+		cmd := exec.Command(filepath.Join(bed.root, "hack/testbed"), "down")
+		cmd.Stderr = os.Stderr
+		_ = cmd.Run()
+	}
+	os.Exit(code)
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	return s
+}
+
+func loadBed() error {
+	out, err := exec.Command(filepath.Join(bed.root, "hack/testbed"), "env").Output()
+	if err != nil {
+		return fmt.Errorf("hack/testbed env: %w", err)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(l, "export KUBECONFIG="); ok {
+			bed.kubeconfig = v
+		}
+		if v, ok := strings.CutPrefix(l, "export TESTBED_STATE="); ok {
+			bed.state = v
+		}
+	}
+	if bed.kubeconfig == "" {
+		return fmt.Errorf("hack/testbed env printed no KUBECONFIG")
+	}
+	// Always test the tailui of this tree: build it fresh.
+	bed.tailui = filepath.Join(bed.state, "bin", "tailui-e2e")
+	build := exec.Command("go", "build", "-o", bed.tailui, ".")
+	build.Dir = bed.root
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build tailui: %v\n%s", err, out)
+	}
+	ver := os.Getenv("K8S_VERSION")
+	if ver == "" {
+		ver = "1.36.3"
+	}
+	home, _ := os.UserHomeDir()
+	cache := os.Getenv("TESTBED_CACHE")
+	if cache == "" {
+		cache = filepath.Join(home, ".cache", "tailui-testbed")
+	}
+	bed.kubectl = filepath.Join(cache, "bin", "kubectl-v"+ver)
+	bed.cfg, err = clientcmd.BuildConfigFromFlags("", bed.kubeconfig)
+	if err != nil {
+		return err
+	}
+	bed.cs, err = kubernetes.NewForConfig(bed.cfg)
+	return err
+}
+
+// restConfigFor returns the rest config of a kubeconfig context of the bed.
+func restConfigFor(t *testing.T, context string) *rest.Config {
+	t.Helper()
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: bed.kubeconfig},
+		&clientcmd.ConfigOverrides{CurrentContext: context}).ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// tlsFor returns a TLS config trusting the bed's CA, and the bearer token of cfg.
+func tlsFor(t *testing.T, cfg *rest.Config) (*tls.Config, string) {
+	t.Helper()
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(cfg.TLSClientConfig.CAData) {
+		t.Fatal("kubeconfig has no CA data")
+	}
+	return &tls.Config{RootCAs: pool}, cfg.BearerToken
+}
+
+// result is what one run of a command produced.
+type result struct {
+	stdout, stderr []byte
+	code           int
+}
+
+// runTailui runs the binary with args (KUBECONFIG set) until it exits or timeout
+// passes (then it is interrupted, as a user would with ctrl+c).
+func runTailui(t *testing.T, timeout time.Duration, args ...string) result {
+	t.Helper()
+	return runCmd(t, timeout, bed.tailui, args...)
+}
+
+func runCmd(t *testing.T, timeout time.Duration, bin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+bed.kubeconfig, "NO_COLOR=1")
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %s %v: %v", bin, args, err)
+	}
+	return result{stdout: so.Bytes(), stderr: se.Bytes(), code: code}
+}
+
+// lines splits output into lines (no trailing empty line).
+func lines(b []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64<<10), 8<<20)
+	for sc.Scan() {
+		out = append(out, sc.Text())
+	}
+	return out
+}
+
+var _ = base64.StdEncoding
