@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,3 +183,93 @@ func lines(b []byte) []string {
 }
 
 var _ = base64.StdEncoding
+
+// syncBuf is a bytes.Buffer safe for a writer goroutine and a polling reader.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]byte(nil), s.b.Bytes()...)
+}
+
+// running is a tailui process the test watches while it runs.
+type running struct {
+	cmd            *exec.Cmd
+	stdout, stderr *syncBuf
+	done           chan struct{}
+	code           int
+}
+
+// startTailui starts the binary and returns at once.
+func startTailui(t *testing.T, args ...string) *running {
+	t.Helper()
+	r := &running{stdout: &syncBuf{}, stderr: &syncBuf{}, done: make(chan struct{})}
+	r.cmd = exec.Command(bed.tailui, args...)
+	r.cmd.Env = append(os.Environ(), "KUBECONFIG="+bed.kubeconfig, "NO_COLOR=1")
+	r.cmd.Stdout, r.cmd.Stderr = r.stdout, r.stderr
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		err := r.cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); ok {
+			r.code = ee.ExitCode()
+		}
+		close(r.done)
+	}()
+	t.Cleanup(func() { r.stop() })
+	return r
+}
+
+// stop interrupts the process (as ctrl+c would) and waits for it.
+func (r *running) stop() {
+	select {
+	case <-r.done:
+		return
+	default:
+	}
+	_ = r.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-r.done:
+	case <-time.After(10 * time.Second):
+		_ = r.cmd.Process.Kill()
+		<-r.done
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes (then the test fails,
+// showing what the process printed).
+func (r *running) waitFor(t *testing.T, what string, deadline time.Duration, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s\nstdout (tail):\n%s\nstderr:\n%s", what, tail(r.stdout.Bytes(), 2000), r.stderr.Bytes())
+		}
+		select {
+		case <-r.done:
+			if !cond() {
+				t.Fatalf("tailui exited (%d) before %s\nstdout (tail):\n%s\nstderr:\n%s", r.code, what, tail(r.stdout.Bytes(), 2000), r.stderr.Bytes())
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
