@@ -118,7 +118,7 @@ func daysFromCivil(y, m, d int) int64 {
 
 // stampLayouts are tried in order by the slow path.
 var stampLayouts = [...]string{
-	time.RFC3339Nano,                      // fewer fraction digits, "Z" or "+07:00"
+	time.RFC3339Nano,                     // fewer fraction digits, "Z" or "+07:00"
 	"2006-01-02T15:04:05.999999999Z0700", // "+0700"
 }
 
