@@ -1,0 +1,72 @@
+package gateway
+
+import (
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Flags holds `tailui gateway`'s command-line flags. main registers them with
+// AddFlags, then calls Config and New, and listens on Listen:
+//
+//	f := gateway.DefaultFlags()
+//	f.AddFlags(cmd.Flags())
+//	...
+//	g, err := gateway.New(f.Config())
+//	ln, err := net.Listen("tcp", f.Listen)
+//	err = g.Serve(ctx, ln)
+type Flags struct {
+	Listen                string
+	Upstream              string
+	OrgID                 string
+	BasicAuthUser         string
+	BasicAuthPasswordFile string
+	BearerTokenFile       string
+	MaxIdle               time.Duration
+	MaxSession            time.Duration
+	MaxRequestBytes       int64
+	MaxHeaderBytes        int
+	Debug                 bool
+}
+
+// DefaultFlags returns the flags' default values.
+func DefaultFlags() Flags {
+	return Flags{
+		Listen:          ":8080",
+		MaxIdle:         DefaultMaxIdle,
+		MaxRequestBytes: DefaultMaxRequestBytes,
+		MaxHeaderBytes:  DefaultMaxHeaderBytes,
+	}
+}
+
+// AddFlags registers f's fields on fs, with f's current values as defaults.
+func (f *Flags) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&f.Listen, "listen", f.Listen, "address to listen on")
+	fs.StringVar(&f.Upstream, "upstream", f.Upstream, "Loki base URL, e.g. http://loki.monitoring.svc:3100 (required)")
+	fs.StringVar(&f.OrgID, "org-id", f.OrgID, "X-Scope-OrgID to send when the client sent none")
+	fs.StringVar(&f.BasicAuthUser, "basic-auth-user", f.BasicAuthUser, "user for basic auth to Loki (with --basic-auth-password-file)")
+	fs.StringVar(&f.BasicAuthPasswordFile, "basic-auth-password-file", f.BasicAuthPasswordFile, "file holding the basic auth password for Loki, re-read on each request")
+	fs.StringVar(&f.BearerTokenFile, "bearer-token-file", f.BearerTokenFile, "file holding a bearer token for Loki, re-read on each request")
+	fs.DurationVar(&f.MaxIdle, "max-idle", f.MaxIdle, "cut a plain request after Loki sent nothing for this long, and close idle keep-alive connections (WebSockets exempt; negative disables)")
+	fs.DurationVar(&f.MaxSession, "max-session", f.MaxSession, "close a WebSocket session after this long (0: no limit)")
+	fs.Int64Var(&f.MaxRequestBytes, "max-request-bytes", f.MaxRequestBytes, "largest request body accepted")
+	fs.IntVar(&f.MaxHeaderBytes, "max-header-bytes", f.MaxHeaderBytes, "largest request line plus headers accepted")
+	fs.BoolVar(&f.Debug, "debug", f.Debug, "serve recently forwarded requests at /tailui/v1/debug/recent (tests only)")
+}
+
+// Config returns the Config the flags describe. Logger and Transport stay nil
+// (defaults); main may set Logger before calling New.
+func (f Flags) Config() Config {
+	return Config{
+		Upstream:              f.Upstream,
+		OrgID:                 f.OrgID,
+		BasicAuthUser:         f.BasicAuthUser,
+		BasicAuthPasswordFile: f.BasicAuthPasswordFile,
+		BearerTokenFile:       f.BearerTokenFile,
+		MaxIdle:               f.MaxIdle,
+		MaxSession:            f.MaxSession,
+		MaxRequestBytes:       f.MaxRequestBytes,
+		MaxHeaderBytes:        f.MaxHeaderBytes,
+		Debug:                 f.Debug,
+	}
+}
