@@ -1,0 +1,76 @@
+package kube
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+)
+
+// forbiddenRE picks apart the API server's RBAC denial message, e.g.
+// `pods "x" is forbidden: User "nobody" cannot get resource "pods/log" in API group "" in the namespace "ns"`.
+var forbiddenRE = regexp.MustCompile(`User "([^"]*)" cannot (\w+) resource "([^"]*)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]*)")?`)
+
+// Explain turns an error from the API server into one line that says what happened
+// and what to do, in the server's own words where it gave any.
+func Explain(err error) string {
+	if err == nil {
+		return ""
+	}
+	var uf *httpstream.UpgradeFailureError
+	if errors.As(err, &uf) && uf.Cause != nil {
+		err = uf.Cause
+	}
+	var se *apierrors.StatusError
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	msg := se.ErrStatus.Message
+	switch {
+	case apierrors.IsForbidden(se):
+		if m := forbiddenRE.FindStringSubmatch(msg); m != nil {
+			res := m[3]
+			if m[4] != "" {
+				res += "." + m[4]
+			}
+			where := "at cluster scope"
+			if m[5] != "" {
+				where = fmt.Sprintf("in namespace %q", m[5])
+			}
+			return fmt.Sprintf("forbidden: user %q cannot %s %s %s (ask for RBAC %s on %s; deploy/rbac.yaml has a read-only log viewer role)",
+				m[1], m[2], res, where, m[2], res)
+		}
+		return "forbidden: " + msg
+	case apierrors.IsUnauthorized(se):
+		return "unauthorized: the API server did not accept these credentials (" + msg + "); check the kubeconfig's user or log in again"
+	}
+	if msg == "" {
+		msg = se.Error()
+	}
+	return msg
+}
+
+// IsPermanent reports whether err is one that retrying the same request will not fix:
+// RBAC denials, bad requests, unknown objects.
+func IsPermanent(err error) bool {
+	var uf *httpstream.UpgradeFailureError
+	if errors.As(err, &uf) && uf.Cause != nil {
+		err = uf.Cause
+	}
+	return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || apierrors.IsNotFound(err) ||
+		apierrors.IsBadRequest(err) && !isContainerNotReady(err) || apierrors.IsInvalid(err)
+}
+
+// isContainerNotReady reports whether err is the API server's answer for a container
+// that exists but cannot serve logs yet (waiting to start, ContainerCreating).
+func isContainerNotReady(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "is waiting to start") || strings.Contains(msg, "ContainerCreating") ||
+		strings.Contains(msg, "PodInitializing")
+}
+
+// errorf is fmt.Errorf, named for the package's one-line user-facing errors.
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

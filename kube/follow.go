@@ -1,0 +1,190 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/tailui/tailui/stream"
+)
+
+// Follower finds the containers a Query selects and runs one ContainerStream per
+// container: the ones there at start, the ones that appear later, until ctx ends (or,
+// without --follow, until every container's log has been read once). It is a
+// stream.Source.
+type Follower struct {
+	Client *Client
+	Query  Query
+	Log    LogOptions
+	// MaxStreams caps the streams open at once; the rest wait in a queue and say so.
+	// 0 means no cap.
+	MaxStreams int
+}
+
+var _ stream.Source = (*Follower)(nil)
+
+// NoMatchError says that a query selected no pod.
+type NoMatchError struct{ What string }
+
+func (e *NoMatchError) Error() string { return "no pod matches " + e.What }
+
+// tailuiOrigin carries tailui's own notes (discovery, queueing) that belong to no pod.
+var tailuiOrigin = &stream.Origin{ID: "tailui", Name: "tailui", Fields: map[string]string{}}
+
+// TailuiOrigin returns the origin of tailui's own notes.
+func TailuiOrigin() *stream.Origin { return tailuiOrigin }
+
+// tailHandle is a running ContainerStream as the follower sees it.
+type tailHandle struct {
+	cancel  context.CancelFunc
+	changed chan struct{}
+}
+
+// Run implements stream.Source.
+func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
+	q := &f.Query
+	scopes, err := f.Client.resolveScopes(ctx, q)
+	if err != nil {
+		return err
+	}
+	pods, err := f.Client.listPods(ctx, q, scopes)
+	if err != nil {
+		return err
+	}
+	what := describeScopes(q, scopes)
+	if len(pods) == 0 && !f.Log.Follow {
+		return &NoMatchError{What: what}
+	}
+	note := func(k stream.Kind, format string, args ...any) {
+		sink.Lines([]stream.Line{{Origin: tailuiOrigin, Time: f.Log.now(), Kind: k, Text: fmt.Sprintf(format, args...)}})
+	}
+	if len(pods) == 0 {
+		note(stream.KindInfo, "no pod matches %s yet; waiting for one to appear", what)
+	}
+
+	var sem chan struct{}
+	if f.MaxStreams > 0 {
+		sem = make(chan struct{}, f.MaxStreams)
+	}
+	var (
+		mu       sync.Mutex
+		tails    = map[string]*tailHandle{} // by pod UID + container
+		wg       sync.WaitGroup
+		errs     []error
+		queued   int
+		reported bool
+	)
+	start := func(p *corev1.Pod, t Target) {
+		key := string(p.UID) + "/" + t.Container
+		mu.Lock()
+		if _, ok := tails[key]; ok {
+			mu.Unlock()
+			return
+		}
+		tctx, cancel := context.WithCancel(ctx)
+		h := &tailHandle{cancel: cancel, changed: make(chan struct{}, 1)}
+		tails[key] = h
+		mu.Unlock()
+
+		cs := NewContainerStream(f.Client, t, f.Log, OriginFor(t))
+		cs.changed = h.changed
+		// A container that started after tailui did (or has not started yet) is read
+		// from its first line; --tail and --since apply to what was there at start.
+		st := stateOf(p, t.Kind, t.Container)
+		cs.fresh = st.ID == "" || p.CreationTimestamp.Time.After(startTime)
+
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer cancel()
+			if sem != nil {
+				select {
+				case sem <- struct{}{}:
+				default:
+					mu.Lock()
+					queued++
+					first := !reported
+					reported = true
+					mu.Unlock()
+					sink.Status(stream.Status{Origin: cs.origin, State: stream.StateQueued,
+						Err: fmt.Sprintf("waiting for a free stream (--max-streams %d)", f.MaxStreams), At: f.Log.now()})
+					if first {
+						note(stream.KindInfo, "more than %d containers match: the rest wait for a free stream (raise --max-streams)", f.MaxStreams)
+					}
+					select {
+					case sem <- struct{}{}:
+					case <-tctx.Done():
+						return
+					}
+				}
+				defer func() { <-sem }()
+			}
+			if err := cs.Run(tctx, sink); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", t.Key(), err))
+				mu.Unlock()
+			}
+			mu.Lock()
+			delete(tails, key)
+			mu.Unlock()
+		}()
+	}
+
+	if !f.Log.Follow {
+		for _, p := range pods {
+			for _, t := range q.targetsOf(p) {
+				start(p, t)
+			}
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
+
+	for _, p := range pods {
+		for _, t := range q.targetsOf(p) {
+			start(p, t)
+		}
+	}
+	events := make(chan podEvent, 64)
+	var lastErr string
+	var lastErrAt time.Time
+	go f.Client.watchPods(ctx, q, scopes, events, func(err error) {
+		msg := Explain(err)
+		if msg == lastErr && time.Since(lastErrAt) < 30*time.Second {
+			return
+		}
+		lastErr, lastErrAt = msg, time.Now()
+		note(stream.KindError, "watching pods: %s (retrying)", msg)
+	})
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return nil
+		case ev := <-events:
+			if !ev.deleted && ev.pod.DeletionTimestamp == nil {
+				for _, t := range q.targetsOf(ev.pod) {
+					start(ev.pod, t)
+				}
+			}
+			mu.Lock()
+			prefix := string(ev.pod.UID) + "/"
+			for key, h := range tails {
+				if len(key) > len(prefix) && key[:len(prefix)] == prefix {
+					select {
+					case h.changed <- struct{}{}:
+					default:
+					}
+				}
+			}
+			mu.Unlock()
+		}
+	}
+}
+
+// startTime is when this process started; pods created later are read whole.
+var startTime = time.Now()

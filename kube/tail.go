@@ -1,0 +1,694 @@
+package kube
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	gws "github.com/gorilla/websocket"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/transport/websocket"
+
+	"github.com/tailui/tailui/stream"
+)
+
+// Transport is how a log stream is opened.
+type Transport int
+
+// Transports. Auto tries a WebSocket and falls back to plain HTTP streaming when the
+// path refuses the upgrade.
+const (
+	TransportAuto Transport = iota
+	TransportWebSocket
+	TransportBase64 // WebSocket with base64.binary.k8s.io, for proxies that mangle binary frames
+	TransportHTTP
+)
+
+var transportNames = [...]string{"auto", "websocket", "base64", "http"}
+
+// String returns the flag spelling of t.
+func (t Transport) String() string { return transportNames[t] }
+
+// ParseTransport reads a --transport value.
+func ParseTransport(s string) (Transport, error) {
+	for i, n := range transportNames {
+		if n == s {
+			return Transport(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown transport %q (want auto, websocket, base64 or http)", s)
+}
+
+// LogOptions are the per-stream settings shared by every followed container.
+type LogOptions struct {
+	Follow bool
+	// TailLines limits the first read of containers present at start (-1: all).
+	TailLines int64
+	// Since limits the first read of containers present at start (0: all).
+	Since    time.Duration
+	Previous bool
+	// LimitBytes caps what the server sends for one request (0: none).
+	LimitBytes int64
+	Transport  Transport
+	// PingInterval is how often a WebSocket is pinged; a path that answers neither
+	// data nor pongs for three intervals is declared dead. 0 means 5 s.
+	PingInterval time.Duration
+	// KeepSGR keeps the log's own colour sequences (everything else is escaped).
+	KeepSGR bool
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+}
+
+func (o *LogOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+func (o *LogOptions) pingInterval() time.Duration {
+	if o.PingInterval > 0 {
+		return o.PingInterval
+	}
+	return 5 * time.Second
+}
+
+// podLookup returns the freshest known state of a pod (nil when it is gone).
+type podLookup func(ctx context.Context, ns, name string) (*corev1.Pod, error)
+
+// ContainerStream follows one container's log across reconnects and restarts. It is a
+// stream.Source.
+type ContainerStream struct {
+	client *Client
+	target Target
+	opts   LogOptions
+	origin *stream.Origin
+	// fresh says whether the container started after tailui did: then its whole log
+	// is read, not just --tail/--since.
+	fresh bool
+	// lookup fetches the pod straight from the API server (not a cache): the
+	// decision to resume or not is made on the truth.
+	lookup podLookup
+	// changed is signalled when the watch sees the pod change.
+	changed <-chan struct{}
+	// transport is the one that worked last (auto settles on the first success).
+	transport Transport
+}
+
+var _ stream.Source = (*ContainerStream)(nil)
+
+// NewContainerStream returns a stream for one container. lookup is nil for a client
+// that should GET the pod itself.
+func NewContainerStream(c *Client, t Target, opts LogOptions, origin *stream.Origin) *ContainerStream {
+	s := &ContainerStream{client: c, target: t, opts: opts, origin: origin, transport: opts.Transport}
+	s.lookup = func(ctx context.Context, ns, name string) (*corev1.Pod, error) {
+		p, err := c.Clientset.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return p, err
+	}
+	return s
+}
+
+// Origin returns the origin shared by the stream's lines.
+func (s *ContainerStream) Origin() *stream.Origin { return s.origin }
+
+// OriginFor builds the origin of a pod-log target.
+func OriginFor(t Target) *stream.Origin {
+	name := t.Pod + "/" + t.Container
+	return &stream.Origin{
+		ID:   t.Key(),
+		Name: name,
+		Fields: map[string]string{
+			"namespace": t.Namespace, "pod": t.Pod, "container": t.Container, "kind": t.Kind.String(),
+		},
+	}
+}
+
+// session is what one open stream delivered.
+type session struct {
+	lines    int           // lines delivered (after skipping repeats)
+	duration time.Duration // how long it stayed open
+	sawEOF   bool          // the server ended the stream (clean close)
+}
+
+// readMode is what the next request reads.
+type readMode int
+
+const (
+	readFollow   readMode = iota // the current container, following (or once, without --follow)
+	readDrain                    // the current container once: it finished, pick up the rest
+	readPrevious                 // the previous container once: it restarted, recover its rest
+)
+
+// runner is the state of one ContainerStream.Run.
+type runner struct {
+	*ContainerStream
+	sink        stream.Sink
+	resume      stream.PodResume
+	containerID string
+	restarts    int32
+	attempt     int
+	resuming    bool // the next lines continue a stream that ended or broke
+}
+
+// Run follows the container until ctx ends or the container is gone for good.
+func (s *ContainerStream) Run(ctx context.Context, sink stream.Sink) error {
+	r := &runner{ContainerStream: s, sink: sink}
+	return r.run(ctx)
+}
+
+func (r *runner) status(st stream.State, err string) {
+	r.sink.Status(stream.Status{Origin: r.origin, State: st, Attempt: r.attempt, Err: err, At: r.opts.now()})
+}
+
+func (r *runner) marker(k stream.Kind, count int, format string, args ...any) {
+	r.sink.Lines([]stream.Line{{Origin: r.origin, Time: r.opts.now(), Kind: k, Count: count, Text: fmt.Sprintf(format, args...)}})
+}
+
+// fail reports a permanent failure of this stream.
+func (r *runner) fail(msg string) error {
+	r.marker(stream.KindError, 0, "%s", msg)
+	r.status(stream.StateFailed, msg)
+	return errors.New(msg)
+}
+
+func (r *runner) run(ctx context.Context) error {
+	pod, err := r.lookup(ctx, r.target.Namespace, r.target.Pod)
+	if err != nil {
+		return r.fail(Explain(err))
+	}
+	st := stateOf(pod, r.target.Kind, r.target.Container)
+	if st.PodDeleted {
+		return r.fail(fmt.Sprintf("pod %q not found in namespace %q", r.target.Pod, r.target.Namespace))
+	}
+	r.containerID, r.restarts = st.ID, st.Restarts
+	mode := readFollow
+	if r.opts.Previous {
+		mode = readPrevious
+	}
+	r.status(stream.StateConnecting, "")
+
+	for ctx.Err() == nil {
+		// A container with no ID has never started: there is no log to read yet.
+		if mode != readPrevious && r.containerID == "" {
+			why := "has not started yet"
+			if st.WaitingMsg != "" {
+				why = "is " + st.WaitingMsg
+			}
+			msg := fmt.Sprintf("container %q in pod %q %s", r.target.Container, r.target.Pod, why)
+			if !r.opts.Follow {
+				return r.fail(msg)
+			}
+			r.status(stream.StateConnecting, msg)
+			var done bool
+			if st, done = r.waitForChange(ctx, st); done {
+				return r.finish(st, "")
+			}
+			r.containerID, r.restarts = st.ID, st.Restarts
+			r.fresh = true
+			continue
+		}
+
+		sess, err := r.open(ctx, r.request(mode), mode)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil && isContainerNotReady(err) {
+			if !r.opts.Follow {
+				return r.fail(Explain(err))
+			}
+			st.WaitingMsg = Explain(err)
+		} else if err != nil && IsPermanent(err) && !(apierrors.IsNotFound(err) && r.opts.Follow) {
+			if mode == readPrevious && r.opts.Follow && apierrors.IsBadRequest(err) {
+				// The previous container's log is gone already: say so, go on.
+				r.marker(stream.KindGap, 0, "the previous container's last lines could not be read (%s)", Explain(err))
+				mode = r.afterRestart(0)
+				continue
+			}
+			return r.fail(Explain(err))
+		}
+
+		// A one-shot read that ended cleanly has everything it was asked for.
+		if err == nil && mode != readFollow || err == nil && !r.opts.Follow {
+			switch {
+			case mode == readPrevious && r.opts.Follow:
+				mode = r.afterRestart(r.restarts)
+				continue
+			case mode == readDrain:
+				if st.PodFinished || st.PodDeleting || st.PodDeleted {
+					return r.finish(st, "")
+				}
+				// It may restart (CrashLoopBackOff): wait for the new container.
+				r.status(stream.StateReconnecting, terminatedReason(st)+"; waiting for a restart")
+				var done bool
+				if st, done = r.waitForChange(ctx, st); done {
+					return r.finish(st, "")
+				}
+				mode = readFollow
+				continue
+			default:
+				r.status(stream.StateEnded, "")
+				return nil
+			}
+		}
+
+		// Every other end is "maybe truncated". Look at the container as it is now.
+		if r.opts.Follow {
+			pod, lerr := r.lookup(ctx, r.target.Namespace, r.target.Pod)
+			switch {
+			case lerr != nil && IsPermanent(lerr):
+				return r.fail(Explain(lerr))
+			case lerr != nil:
+				// The API server itself is unreachable: retry the same container.
+				if err == nil {
+					err = fmt.Errorf("checking the pod: %s", Explain(lerr))
+				}
+			default:
+				st = stateOf(pod, r.target.Kind, r.target.Container)
+				switch {
+				case st.PodDeleted || st.ContainerGone:
+					return r.finish(st, "")
+				case st.ID != "" && st.ID != r.containerID:
+					// Restarted. The old container's rest is in its "previous" log.
+					if _, ok := r.resume.SinceTime(); ok && st.Restarts == r.restarts+1 {
+						r.restarts = st.Restarts
+						r.containerID = st.ID
+						mode = readPrevious
+						r.attempt = 0
+						continue
+					}
+					if st.Restarts > r.restarts+1 {
+						r.marker(stream.KindGap, 0, "container restarted %d times since the last line read; the logs of the containers in between are gone", st.Restarts-r.restarts)
+					}
+					r.restarts, r.containerID = st.Restarts, st.ID
+					mode = r.afterRestart(st.Restarts)
+					continue
+				case !st.Running && (st.Terminated != nil || st.PodFinished) && mode == readFollow:
+					// It finished: one last read without follow picks up whatever the
+					// break cut off; the resume bookkeeping makes it exact.
+					mode = readDrain
+					r.resuming = true
+					continue
+				}
+			}
+		}
+
+		// Same container: resume exactly where the stream stopped.
+		healthy := sess.lines > 0 || sess.duration > 10*time.Second
+		if healthy {
+			r.attempt = 0
+		}
+		r.resuming = true
+		if err == nil && sess.sawEOF && healthy {
+			continue // the server closed a healthy stream: straight back
+		}
+		r.attempt++
+		delay := backoff(r.attempt)
+		why := "the server closed the stream"
+		switch {
+		case st.WaitingMsg != "":
+			why = st.WaitingMsg
+		case err != nil:
+			why = Explain(err)
+		}
+		r.sink.Status(stream.Status{Origin: r.origin, State: stream.StateReconnecting, Attempt: r.attempt,
+			NextTry: r.opts.now().Add(delay), Err: why, At: r.opts.now()})
+		r.marker(stream.KindReconnect, r.attempt, "stream interrupted (%s); reconnecting in %s (attempt %d)", why, delay.Round(100*time.Millisecond), r.attempt)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+	}
+	return nil
+}
+
+// afterRestart switches to the new container: a marker, fresh bookkeeping, and the
+// new container's log from its first line.
+func (r *runner) afterRestart(restarts int32) readMode {
+	r.marker(stream.KindRestart, int(restarts), "container restarted (restart #%d); lines below come from the new container", restarts)
+	r.resume = stream.PodResume{}
+	r.fresh = true
+	r.attempt = 0
+	r.resuming = false
+	return readFollow
+}
+
+// request builds the log options of the next read.
+func (r *runner) request(mode readMode) *corev1.PodLogOptions {
+	plo := &corev1.PodLogOptions{Container: r.target.Container, Timestamps: true,
+		Follow: mode == readFollow && r.opts.Follow, Previous: mode == readPrevious}
+	if r.opts.LimitBytes > 0 {
+		plo.LimitBytes = &r.opts.LimitBytes
+	}
+	if since, ok := r.resume.SinceTime(); ok {
+		t := metav1.NewTime(since)
+		plo.SinceTime = &t
+		if !r.resume.Begin() {
+			r.marker(stream.KindGap, 0, "resuming from %s cannot be exact (lines without timestamps, or the clock stepped back): lines may repeat or be missing", since.Format(time.RFC3339))
+		}
+	} else if !r.fresh && mode != readPrevious || r.opts.Previous {
+		if r.opts.TailLines >= 0 {
+			plo.TailLines = &r.opts.TailLines
+		}
+		if r.opts.Since > 0 {
+			secs := int64((r.opts.Since + time.Second - 1) / time.Second)
+			plo.SinceSeconds = &secs
+		}
+	}
+	return plo
+}
+
+func terminatedReason(st containerState) string {
+	if st.Terminated == nil {
+		return "container stopped"
+	}
+	return fmt.Sprintf("container terminated: %s, exit code %d", st.Terminated.Reason, st.Terminated.ExitCode)
+}
+
+// finish writes the end-of-stream marker and status.
+func (r *runner) finish(st containerState, reason string) error {
+	if reason == "" {
+		switch {
+		case st.PodDeleted:
+			reason = "pod deleted"
+		case st.ContainerGone:
+			reason = "container removed from the pod"
+		case st.Terminated != nil:
+			reason = terminatedReason(st)
+		default:
+			reason = "stream ended"
+		}
+	}
+	r.marker(stream.KindEnded, 0, "%s", reason)
+	r.sink.Status(stream.Status{Origin: r.origin, State: stream.StateEnded, Err: reason, At: r.opts.now()})
+	return nil
+}
+
+// waitForChange blocks until the watch reports a change of the pod (or, without a
+// watch, polls), then returns the new state. done is true when the container will
+// not produce a log any more.
+func (s *ContainerStream) waitForChange(ctx context.Context, old containerState) (containerState, bool) {
+	poll := time.Second
+	for {
+		var tick <-chan time.Time
+		if s.changed == nil {
+			tick = time.After(poll)
+			if poll < 10*time.Second {
+				poll *= 2
+			}
+		} else {
+			tick = time.After(30 * time.Second) // a safety net under the watch
+		}
+		select {
+		case <-ctx.Done():
+			return old, true
+		case <-s.changed:
+		case <-tick:
+		}
+		pod, err := s.lookup(ctx, s.target.Namespace, s.target.Pod)
+		if err != nil {
+			continue
+		}
+		st := stateOf(pod, s.target.Kind, s.target.Container)
+		if st.PodDeleted || st.ContainerGone {
+			return st, true
+		}
+		if st.ID != "" && (st.ID != old.ID || st.Running) {
+			return st, false
+		}
+		if st.PodFinished && st.ID == "" {
+			return st, true
+		}
+	}
+}
+
+// backoff is the wait before reconnect attempt n (from 1): exponential from 250 ms to
+// 30 s with ±50% jitter, so many streams broken at once do not return in lockstep.
+func backoff(n int) time.Duration {
+	d := 250 * time.Millisecond
+	for i := 1; i < n && d < 30*time.Second; i++ {
+		d *= 2
+	}
+	d = min(d, 30*time.Second)
+	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}
+
+// open runs one request to the end and delivers its lines.
+func (r *runner) open(ctx context.Context, plo *corev1.PodLogOptions, mode readMode) (session, error) {
+	s := r.ContainerStream
+	d := &deliverer{s: s, sink: r.sink, resume: &r.resume, resuming: r.resuming, start: time.Now()}
+	defer func() { r.resuming = d.resuming }()
+	var err error
+	switch s.transport {
+	case TransportHTTP:
+		err = s.readHTTP(ctx, plo, d)
+	case TransportAuto:
+		err = s.readWebSocket(ctx, plo, d, "binary.k8s.io")
+		if fallbackToHTTP(err) && d.sess.lines == 0 {
+			s.transport = TransportHTTP
+			err = s.readHTTP(ctx, plo, d)
+		} else if err == nil || d.sess.lines > 0 {
+			s.transport = TransportWebSocket
+		}
+	case TransportBase64:
+		err = s.readWebSocket(ctx, plo, d, "base64.binary.k8s.io")
+	default:
+		err = s.readWebSocket(ctx, plo, d, "binary.k8s.io")
+	}
+	d.sess.duration = time.Since(d.start)
+	if err == nil && !plo.Follow {
+		// A one-shot read that ended cleanly: its unterminated last line is whole.
+		// (After a break the partial line is dropped: the resume reads it again.)
+		d.flushPartial()
+	}
+	if r.resume.Short() {
+		r.marker(stream.KindGap, 0, "lines shown before the break were not all found again on resume: the log was rotated or truncated at the source, and lines may be missing")
+	}
+	d.flush()
+	return d.sess, err
+}
+
+// fallbackToHTTP reports whether a WebSocket failure means the path refuses upgrades
+// (a proxy in the way) rather than the API server refusing the request.
+func fallbackToHTTP(err error) bool {
+	var uf *httpstream.UpgradeFailureError
+	if !errors.As(err, &uf) {
+		return false
+	}
+	var se *apierrors.StatusError
+	return !errors.As(uf.Cause, &se)
+}
+
+// logURL is the pod log URL for these options, exactly as kubectl builds it.
+func (s *ContainerStream) logRequest(plo *corev1.PodLogOptions) *http.Request {
+	u := s.client.Clientset.CoreV1().RESTClient().Get().
+		Namespace(s.target.Namespace).Resource("pods").Name(s.target.Pod).SubResource("log").
+		VersionedParams(plo, scheme.ParameterCodec).URL()
+	req, _ := http.NewRequest(http.MethodGet, u.String(), nil)
+	return req
+}
+
+func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer, proto string) error {
+	rt, holder, err := websocket.RoundTripperFor(s.client.Config)
+	if err != nil {
+		return fmt.Errorf("kube: websocket transport: %w", err)
+	}
+	hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req := s.logRequest(plo).WithContext(hctx)
+	conn, err := websocket.Negotiate(rt, holder, req, proto)
+	if err != nil {
+		return err
+	}
+	d.opened()
+	ping := s.opts.pingInterval()
+	dead := 3 * ping
+	_ = conn.SetReadDeadline(time.Now().Add(dead))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(dead)) })
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(ping)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				_ = conn.Close()
+				return
+			case <-done:
+				return
+			case <-t.C:
+				if conn.WriteControl(gws.PingMessage, nil, time.Now().Add(ping)) != nil {
+					return
+				}
+			}
+		}
+	}()
+	defer func() { close(done); _ = conn.Close(); wg.Wait() }()
+
+	buf := make([]byte, 64<<10)
+	var dec []byte
+	for {
+		mt, r, err := conn.NextReader()
+		if err != nil {
+			if gws.IsCloseError(err, gws.CloseNormalClosure) {
+				d.sess.sawEOF = true
+				return nil
+			}
+			var ne interface{ Timeout() bool }
+			if errors.As(err, &ne) && ne.Timeout() {
+				return fmt.Errorf("no data and no answer to pings for %s: the connection is dead", dead)
+			}
+			return fmt.Errorf("stream broke: %w", err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(dead))
+		for {
+			n, rerr := r.Read(buf)
+			if n > 0 {
+				chunk := buf[:n]
+				if mt == gws.TextMessage && proto == "base64.binary.k8s.io" {
+					// Each text frame is base64 of one chunk; frames are small (2 KiB),
+					// so decode whole frames rather than streaming.
+					rest, _ := io.ReadAll(r)
+					all := append(append([]byte(nil), chunk...), rest...)
+					dec = dec[:0]
+					dec = append(dec, make([]byte, base64.StdEncoding.DecodedLen(len(all)))...)
+					m, derr := base64.StdEncoding.Decode(dec, all)
+					if derr != nil {
+						return fmt.Errorf("bad base64 frame: %w", derr)
+					}
+					d.feed(dec[:m])
+					break
+				}
+				d.feed(chunk)
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				return fmt.Errorf("stream broke: %w", rerr)
+			}
+		}
+		d.flush()
+	}
+}
+
+func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer) error {
+	rc, err := s.client.Clientset.CoreV1().Pods(s.target.Namespace).GetLogs(s.target.Pod, plo).Stream(ctx)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	d.opened()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := rc.Read(buf)
+		if n > 0 {
+			d.feed(buf[:n])
+			d.flush()
+		}
+		if err == io.EOF {
+			d.sess.sawEOF = true
+			return nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("stream broke: %w", err)
+		}
+	}
+}
+
+// deliverer turns raw chunks into lines: reassembly, timestamps, exact-resume skips,
+// sanitizing, batching.
+type deliverer struct {
+	s        *ContainerStream
+	sink     stream.Sink
+	resume   *stream.PodResume
+	split    stream.Splitter
+	batch    []stream.Line
+	sess     session
+	resuming bool
+	skipped  int // repeats dropped on resume
+	start    time.Time
+	noTime   int // lines without a parseable timestamp
+}
+
+// opened is called once the stream is established.
+func (d *deliverer) opened() {
+	d.sink.Status(stream.Status{Origin: d.s.origin, State: stream.StateLive, At: d.s.opts.now()})
+}
+
+func (d *deliverer) feed(chunk []byte) {
+	d.split.Feed(chunk)
+	for {
+		raw, ok := d.split.Next()
+		if !ok {
+			return
+		}
+		d.line(raw)
+	}
+}
+
+func (d *deliverer) flushPartial() {
+	if raw, ok := d.split.Flush(); ok {
+		d.line(raw)
+	}
+}
+
+func (d *deliverer) line(raw []byte) {
+	t, rest, ok := stream.SplitTimestamp(raw)
+	if !ok {
+		d.noTime++
+		rest = raw
+	} else if d.resume.Skip(t) {
+		d.skipped++
+		return
+	}
+	if d.resuming {
+		d.resuming = false
+		since, _ := d.resume.SinceTime()
+		d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t, Kind: stream.KindResume, Count: d.skipped,
+			Text: fmt.Sprintf("resumed from %s: %d repeated line(s) skipped", since.Format(time.RFC3339), d.skipped)})
+	}
+	if ok {
+		d.resume.Observe(t)
+	}
+	d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t,
+		Text: stream.Sanitize(rest, stream.SanitizeOptions{KeepSGR: d.s.opts.KeepSGR})})
+	d.sess.lines++
+	if len(d.batch) >= 512 {
+		d.flush()
+	}
+}
+
+func (d *deliverer) flush() {
+	if len(d.batch) == 0 {
+		return
+	}
+	d.sink.Lines(d.batch)
+	d.batch = nil
+}
