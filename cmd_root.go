@@ -44,6 +44,8 @@ type rootFlags struct {
 	color     string
 	keepColor bool
 
+	loki lokiFlags
+
 	transport  string
 	maxStreams int
 	ping       time.Duration
@@ -123,7 +125,9 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 	fl.DurationVar(&f.ping, "ping-interval", 5*time.Second, "WebSocket keep-alive ping interval; a path silent for 3 intervals is redialed")
 	fl.StringVar(&f.debugFile, "debug", "", "write tailui's own diagnostics to this file")
 
-	cmd.AddCommand(newGatewayCmd(prog), newVersionCmd())
+	f.loki.addFlags(fl)
+
+	cmd.AddCommand(newGatewayCmd(prog), newVersionCmd(), newLokiCmd(prog, f), newDoctorCmd(prog, f))
 	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		return applyEnv(cmd.Flags())
 	}

@@ -54,8 +54,6 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 	if err != nil {
 		return err
 	}
-	fol := &kube.Follower{Client: client, Query: q, Log: lo, MaxStreams: f.maxStreams}
-
 	pr := &printer{
 		out:           bufio.NewWriterSize(os.Stdout, 64<<10),
 		errOut:        os.Stderr,
@@ -67,6 +65,14 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		highlights:    highlights,
 		follow:        lo.Follow,
 	}
+	if f.loki.query != "" {
+		src, err := f.loki.source(cmd.Context(), client, lo)
+		if err != nil {
+			return err
+		}
+		return runPlain(cmd.Context(), src, pr)
+	}
+	fol := &kube.Follower{Client: client, Query: q, Log: lo, MaxStreams: f.maxStreams}
 	return runPlain(cmd.Context(), fol, pr)
 }
 
