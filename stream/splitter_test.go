@@ -275,3 +275,23 @@ func BenchmarkSplitter(b *testing.B) {
 	}
 	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// FuzzSplitter checks that any way of cutting any input gives the reference lines.
+func FuzzSplitter(f *testing.F) {
+	f.Add([]byte("a\nb\r\nc"), []byte{1, 0, 3}, uint8(0))
+	f.Add([]byte("héllo€\nworld\r"), []byte{2, 1, 1, 5}, uint8(3))
+	f.Fuzz(func(t *testing.T, in, cuts []byte, lim uint8) {
+		var sizes []int
+		for _, c := range cuts {
+			sizes = append(sizes, int(c%16))
+		}
+		effective := int(lim)
+		if effective == 0 {
+			effective = DefaultMaxLine
+		}
+		got := runSplitter(NewSplitter(int(lim)), chunksOf(string(in), sizes...))
+		if want := refSplit(string(in), effective); !slices.Equal(got, want) {
+			t.Fatalf("input %q lim %d sizes %v:\n got %v\nwant %v", in, lim, sizes, got, want)
+		}
+	})
+}
