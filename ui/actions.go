@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/tailui/tailui/stream"
+)
+
+// statusMsg puts a message on the status line; it clears itself.
+type statusMsg struct {
+	text  string
+	isErr bool
+}
+
+func statusCmd(text string, isErr bool) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text, isErr} }
+}
+
+// savedMsg reports the end of a save.
+type savedMsg struct {
+	pane  paneID
+	path  string
+	lines int
+	err   error
+}
+
+// maxClipboard bounds what one copy sends: terminals cap OSC 52 payloads
+// (xterm and tmux at about 100 KB of base64 by default, others higher).
+const maxClipboard = 512 << 10
+
+// copy copies the selected lines, or the lines on screen, to the system
+// clipboard with OSC 52, which works over SSH and, with set-clipboard on or
+// passthrough allowed, inside tmux.
+func (p *pane) copy() tea.Cmd {
+	var a, b int64
+	if p.selecting {
+		a, b = min(p.selA, p.selB), max(p.selA, p.selB)
+	} else {
+		first, last, ok := p.visibleRange()
+		if !ok {
+			return statusCmd("nothing to copy", true)
+		}
+		a, b = first, last
+	}
+	var lines []string
+	size := 0
+	for k, n := p.buf.indexOf(a), p.buf.count(); k < n; k++ {
+		abs := p.buf.absAt(k)
+		if abs > b {
+			break
+		}
+		e, ok := p.buf.get(abs)
+		if !ok {
+			continue
+		}
+		t := e.plain
+		if e.line.Kind.IsMarker() {
+			t = "── " + markerText(e.line, e.plain) + " ──"
+		}
+		lines = append(lines, t)
+		size += len(t) + 1
+	}
+	cut := 0
+	for size > maxClipboard && cut < len(lines) {
+		size -= len(lines[cut]) + 1
+		cut++
+	}
+	text := strings.Join(lines[cut:], "\n")
+	what := "lines on screen"
+	if p.selecting {
+		what = "selected lines"
+		p.selecting = false
+		p.invalidate()
+	}
+	msg := fmt.Sprintf("copied %d %s to the clipboard (OSC 52)", len(lines)-cut, what)
+	if cut > 0 {
+		msg += fmt.Sprintf("; the first %d did not fit", cut)
+	}
+	cmds := []tea.Cmd{tea.SetClipboard(text), statusCmd(msg, false)}
+	if p.c.tmux {
+		cmds = append(cmds, tea.Raw(tmuxPassthrough(ansi.SetSystemClipboard(text))))
+	}
+	return tea.Batch(cmds...)
+}
+
+// tmuxPassthrough wraps an escape sequence so that tmux hands it to the
+// outer terminal (needs allow-passthrough on).
+func tmuxPassthrough(seq string) string {
+	return "\x1bPtmux;" + strings.ReplaceAll(seq, "\x1b", "\x1b\x1b") + "\x1b\\"
+}
+
+// defaultSavePath is ./tailui-<pane>-<time>.log.
+func (p *pane) defaultSavePath() string {
+	return fmt.Sprintf("./tailui-%s-%s.log", slug(p.title, int(p.id)), p.c.now.In(p.c.loc).Format("20060102-150405"))
+}
+
+// slug turns a title into a file name part.
+func slug(s string, id int) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+		if b.Len() >= 40 {
+			break
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if out == "" {
+		return fmt.Sprint(id)
+	}
+	return out
+}
+
+// save writes the pane's whole buffer, filters notwithstanding, to path in
+// a command goroutine.
+func (p *pane) save(path string) tea.Cmd {
+	lines := make([]stream.Line, 0, p.buf.kept())
+	for _, e := range p.buf.ring.All() {
+		lines = append(lines, e.line)
+	}
+	n := len(lines)
+	id, tags := p.id, p.showTags()
+	return func() tea.Msg {
+		err := writeLines(path, lines, tags)
+		return savedMsg{pane: id, path: path, lines: n, err: err}
+	}
+}
+
+// writeLines writes lines to a new file: RFC 3339 time, origin (when the
+// pane has several), text; markers as "── text ──". It never overwrites.
+func writeLines(path string, lines []stream.Line, tags bool) (err error) {
+	if strings.HasPrefix(path, "~/") {
+		if home, herr := os.UserHomeDir(); herr == nil {
+			path = filepath.Join(home, path[2:])
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("save: %s exists", path)
+		}
+		return fmt.Errorf("save: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("save: %w", cerr)
+		}
+	}()
+	w := bufio.NewWriterSize(f, 256<<10)
+	for _, l := range lines {
+		if !l.Time.IsZero() {
+			w.WriteString(l.Time.UTC().Format(time.RFC3339Nano))
+			w.WriteByte(' ')
+		}
+		if tags && l.Origin != nil {
+			w.WriteString(l.Origin.Name)
+			w.WriteByte(' ')
+		}
+		if l.Kind.IsMarker() {
+			w.WriteString("── " + markerText(l, l.Text) + " ──")
+		} else {
+			w.WriteString(l.Text)
+		}
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	return nil
+}

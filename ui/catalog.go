@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tailui/tailui/stream"
+)
+
+// PodInfo is one pod as the sources panel shows it. The Catalog sends full
+// snapshots of these; the UI never looks at Kubernetes objects itself.
+type PodInfo struct {
+	Namespace string
+	Name      string
+	// Workload is the owning workload as "Kind/name", e.g. "Deployment/web" or
+	// "StatefulSet/ledger" (a ReplicaSet is reported as its Deployment), or ""
+	// for a bare pod.
+	Workload string
+	// Phase is the pod phase: Running, Pending, Succeeded, Failed or Unknown.
+	Phase string
+	// Ready and Total count ready containers and regular containers.
+	Ready, Total int
+	// Restarts is the sum of the containers' restart counts.
+	Restarts int
+	// Containers lists every container whose log can be read, in pod order.
+	// Init and ephemeral containers carry a prefix: "init:migrate",
+	// "debug:debugger-x7k2".
+	Containers []string
+	// Reason is the most telling waiting or terminated reason, if any, e.g.
+	// CrashLoopBackOff, ContainerCreating, OOMKilled, Evicted.
+	Reason string
+	// Deleted reports whether the pod has a deletion timestamp or is gone.
+	Deleted bool
+}
+
+// Key returns "namespace/name", the identity of a pod in a snapshot.
+func (p PodInfo) Key() string { return p.Namespace + "/" + p.Name }
+
+// PodRef names one pod, and optionally some of its containers, to stream.
+type PodRef struct {
+	Namespace string
+	Name      string
+	// Containers restricts the pod to these containers (names as in
+	// PodInfo.Containers, prefixes included). Empty means all containers.
+	Containers []string
+}
+
+// WorkloadRef names a workload whose pods should be streamed, including pods
+// created after the selection was made (for example during a rollout).
+type WorkloadRef struct {
+	Namespace string
+	// Workload is "Kind/name" exactly as in PodInfo.Workload.
+	Workload string
+}
+
+// Selection is what one pane streams. The UI builds one Selection per pane and
+// passes it to Catalog.Open; an empty Selection is never opened.
+type Selection struct {
+	// Pods are individual pods (and containers) to stream.
+	Pods []PodRef
+	// Workloads are workloads to follow: the Catalog streams every current and
+	// future pod they own.
+	Workloads []WorkloadRef
+	// LokiQueries are LogQL queries to tail, one source each. Each is a full
+	// LogQL log query, e.g. `{namespace="prod",app="web"} |= "error"`.
+	LokiQueries []string
+	// Merged reports whether the lines of everything selected are shown
+	// interleaved in one pane. It is a hint: the UI asks for one pane per
+	// source by opening one Selection per source.
+	Merged bool
+}
+
+// IsEmpty reports whether s selects nothing.
+func (s Selection) IsEmpty() bool {
+	return len(s.Pods) == 0 && len(s.Workloads) == 0 && len(s.LokiQueries) == 0
+}
+
+// Catalog is how the UI finds and opens things to stream. It is implemented
+// outside the UI (by package kube in tailui) and must be safe for use from
+// several goroutines. The UI calls WatchPods and Loki once at start and Open
+// whenever the user opens a pane.
+type Catalog interface {
+	// WatchPods streams full snapshots of the pods the user may pick from,
+	// throttled by the implementation (a few per second at most). The channel
+	// is closed when ctx ends. An error that wraps ErrFatal stops the UI with
+	// a full-screen message; any other error is shown in the sources panel.
+	WatchPods(ctx context.Context) (<-chan []PodInfo, error)
+	// Open returns the sources to run for sel. The UI runs each one in its own
+	// goroutine, sinking into the pane, and cancels them when the pane closes.
+	Open(sel Selection) ([]stream.Source, error)
+	// Loki returns the Loki catalog, or nil and the reason (shown in the Loki
+	// section) when no Loki is reachable.
+	Loki() (LokiCatalog, error)
+}
+
+// LokiCatalog browses Loki's label index for the sources panel. Every method
+// is called from a command goroutine, never from Update; results are shown
+// after sanitizing.
+type LokiCatalog interface {
+	// Labels returns the label names known to Loki (recent streams).
+	Labels(ctx context.Context) ([]string, error)
+	// Values returns the values of one label.
+	Values(ctx context.Context, name string) ([]string, error)
+	// Series returns the label sets matching a LogQL stream selector such as
+	// `{namespace="prod"}`.
+	Series(ctx context.Context, selector string) ([]map[string]string, error)
+	// Describe says how Loki is reached, e.g. "svc/loki in monitoring via the
+	// API server proxy".
+	Describe() string
+}
+
+// ErrFatal marks errors the UI cannot work around (no kubeconfig, no access at
+// all). Wrap it: fmt.Errorf("%w: %w", ui.ErrFatal, err).
+var ErrFatal = errors.New("fatal")

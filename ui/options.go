@@ -1,0 +1,94 @@
+package ui
+
+import (
+	"io"
+	"time"
+)
+
+// TimestampMode says how a pane shows the time of each line.
+type TimestampMode int
+
+// Timestamp modes, cycled in this order by the timestamps key.
+const (
+	TimestampsOff      TimestampMode = iota // no time column
+	TimestampsLocal                         // 15:04:05.000 in the local zone
+	TimestampsUTC                           // 15:04:05.000Z
+	TimestampsRelative                      // age of the line: -4.2s, -3m07s
+	numTimestampModes
+)
+
+var timestampNames = [...]string{"off", "local", "utc", "relative"}
+
+// String returns the lowercase name of m.
+func (m TimestampMode) String() string {
+	if m >= 0 && int(m) < len(timestampNames) {
+		return timestampNames[m]
+	}
+	return "unknown"
+}
+
+// DefaultScrollback is the number of lines a pane keeps when
+// Options.Scrollback is zero.
+const DefaultScrollback = 100_000
+
+// Options configures Run.
+type Options struct {
+	// Catalog finds pods and opens sources. Required.
+	Catalog Catalog
+	// Initial, when set, is opened as one merged pane at start instead of
+	// showing the sources panel (tailui given pods on the command line).
+	Initial *Selection
+	// InitialSplit opens Initial as one pane per pod, workload and query.
+	InitialSplit bool
+	// Scrollback is how many lines each pane keeps; the oldest are dropped
+	// (and counted) beyond it. Zero means DefaultScrollback.
+	Scrollback int
+	// Timestamps is the initial timestamp mode of new panes.
+	Timestamps TimestampMode
+	// Wrap starts new panes with long lines wrapped rather than cut.
+	Wrap bool
+	// NoColor draws without colour (bold, underline and reverse remain), as
+	// NO_COLOR in the environment also does.
+	NoColor bool
+	// AltScreen runs in the alternate screen, restoring the terminal's
+	// content on exit. Off for --no-alt-screen.
+	AltScreen bool
+	// Mouse enables mouse support (wheel, click to focus, drag to select).
+	// The terminal's own selection then needs shift (or option) held.
+	Mouse bool
+	// Theme overrides the default theme when non-nil.
+	Theme *Theme
+	// Debug receives diagnostics when non-nil. Nothing else is written to
+	// stdout or stderr while the UI runs.
+	Debug io.Writer
+	// QueryHistory seeds the LogQL query history, oldest first.
+	QueryHistory []string
+	// Now returns the current time; nil means time.Now. Tests inject a fixed
+	// clock. It is read only in Update, never in View.
+	Now func() time.Time
+	// FrameInterval is the minimum time between two batches of lines; zero
+	// means 16 ms (about 60 frames per second).
+	FrameInterval time.Duration
+	// HubCapacity is how many lines may wait for the UI before the oldest are
+	// dropped (and counted); zero means 4 × Scrollback.
+	HubCapacity int
+	// Tmux reports that the UI runs inside tmux, where the clipboard sequence
+	// is also sent wrapped for tmux passthrough. Run fills it from $TMUX when
+	// unset.
+	Tmux bool
+}
+
+func (o *Options) defaults() {
+	if o.Scrollback <= 0 {
+		o.Scrollback = DefaultScrollback
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.FrameInterval <= 0 {
+		o.FrameInterval = 16 * time.Millisecond
+	}
+	if o.HubCapacity <= 0 {
+		o.HubCapacity = 4 * o.Scrollback
+	}
+}

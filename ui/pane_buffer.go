@@ -1,0 +1,277 @@
+package ui
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/tailui/tailui/stream"
+)
+
+// entry is one line in a pane's buffer, with what is measured once when it
+// arrives so that drawing never measures it again.
+type entry struct {
+	line stream.Line
+	// text is Line.Text with tabs expanded; it holds SGR sequences only when
+	// the source kept the line's own colours.
+	text string
+	// plain is text without SGR sequences (the same string when there are
+	// none): what search, filters and level detection look at.
+	plain            string
+	width            int32 // display width of text in cells
+	lvl              level
+	lvlStart, lvlEnd int32 // byte span of the level token in plain
+}
+
+// tabWidth is the distance between tab stops when expanding tabs.
+const tabWidth = 8
+
+func newEntry(l stream.Line) entry {
+	e := entry{line: l, text: l.Text}
+	if strings.IndexByte(e.text, '\t') >= 0 {
+		e.text = expandTabs(e.text)
+	}
+	e.plain = e.text
+	if strings.IndexByte(e.text, '\x1b') >= 0 {
+		e.plain = ansi.Strip(e.text)
+	}
+	e.width = int32(measure(e.plain))
+	if l.Kind == stream.KindLog {
+		lv, a, b := detectLevel(e.plain)
+		e.lvl, e.lvlStart, e.lvlEnd = lv, int32(a), int32(b)
+	}
+	return e
+}
+
+// measure returns the display width of s, without escape sequences.
+func measure(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
+// expandTabs replaces tabs by spaces up to the next tab stop.
+func expandTabs(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	col := 0
+	for len(s) > 0 {
+		i := strings.IndexByte(s, '\t')
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:i])
+		col += measure(s[:i])
+		n := tabWidth - col%tabWidth
+		b.WriteString("        "[:n])
+		col += n
+		s = s[i+1:]
+	}
+	return b.String()
+}
+
+// ruleKind is what a pane rule does.
+type ruleKind int
+
+const (
+	ruleInclude   ruleKind = iota // show only lines that match
+	ruleExclude                   // hide lines that match
+	ruleHighlight                 // colour matches
+)
+
+var ruleKindNames = [...]string{"include", "exclude", "highlight"}
+
+// String returns the name of k.
+func (k ruleKind) String() string {
+	if k >= 0 && int(k) < len(ruleKindNames) {
+		return ruleKindNames[k]
+	}
+	return "unknown"
+}
+
+// rule is one include, exclude or highlight pattern of a pane. Filters work
+// as stream.Filter does (and as stern and lnav do): a line is shown when it
+// matches any include rule, or there is none, and no exclude rule. Markers
+// always pass.
+type rule struct {
+	kind    ruleKind
+	pattern string
+	m       *stream.Matcher
+	p       paint // highlight colour
+}
+
+// buffer is a pane's lines: a bounded ring of entries plus the indexes that
+// filters and search keep over it. Positions are absolute line indexes
+// (counted from the first line the pane ever received), so dropping old lines
+// moves nothing that is still kept.
+type buffer struct {
+	ring *stream.Ring[entry]
+
+	filter *stream.Filter
+	// filtered reports whether the filter hides anything; then vis holds the
+	// absolute indexes of the lines that pass, in order.
+	filtered bool
+	vis      []int64
+
+	search  *stream.Matcher
+	matches []int64 // absolute indexes of visible lines that match search
+}
+
+func newBuffer(limit int) *buffer { return &buffer{ring: stream.NewRing[entry](max(limit, 1))} }
+
+// get returns the line at abs; ok is false when it was dropped.
+func (b *buffer) get(abs int64) (entry, bool) { return b.ring.Abs(abs) }
+
+// kept returns how many lines the ring holds.
+func (b *buffer) kept() int { return b.ring.Len() }
+
+// dropped returns how many lines the ring dropped to stay within its size.
+func (b *buffer) dropped() int64 { return b.ring.Dropped() }
+
+// passes reports whether e is shown under the current filter.
+func (b *buffer) passes(e *entry) bool {
+	return e.line.Kind.IsMarker() || b.filter.Match(e.plain)
+}
+
+// push adds a line and reports whether it is visible.
+func (b *buffer) push(e entry) bool {
+	b.ring.Push(e)
+	abs := b.ring.Total() - 1
+	if b.filtered && !b.passes(&e) {
+		return false
+	}
+	if b.filtered {
+		b.vis = append(b.vis, abs)
+	}
+	if b.search != nil && b.search.Match(e.plain) {
+		b.matches = append(b.matches, abs)
+	}
+	return true
+}
+
+// trim forgets index entries of lines the ring dropped.
+func (b *buffer) trim() {
+	first := b.ring.First()
+	b.vis = trimBelow(b.vis, first)
+	b.matches = trimBelow(b.matches, first)
+}
+
+func trimBelow(s []int64, first int64) []int64 {
+	if len(s) == 0 || s[0] >= first {
+		return s
+	}
+	i := sort.Search(len(s), func(i int) bool { return s[i] >= first })
+	s = s[i:]
+	if cap(s) > 2*len(s)+1024 {
+		s = append([]int64(nil), s...)
+	}
+	return s
+}
+
+// setFilter replaces the filter and rebuilds the visible index.
+func (b *buffer) setFilter(include, exclude []string) {
+	b.filter = stream.NewFilter(include, exclude)
+	b.filtered = !b.filter.Empty()
+	b.vis = b.vis[:0]
+	if b.filtered {
+		for abs, e := range b.ring.All() {
+			if b.passes(&e) {
+				b.vis = append(b.vis, abs)
+			}
+		}
+	}
+	b.rebuildMatches()
+}
+
+// setSearch replaces the search and finds every visible match.
+func (b *buffer) setSearch(m *stream.Matcher) {
+	b.search = m
+	b.rebuildMatches()
+}
+
+func (b *buffer) rebuildMatches() {
+	b.matches = b.matches[:0]
+	if b.search == nil {
+		return
+	}
+	if !b.filtered {
+		for abs, e := range b.ring.All() {
+			if b.search.Match(e.plain) {
+				b.matches = append(b.matches, abs)
+			}
+		}
+		return
+	}
+	for _, abs := range b.vis {
+		if e, ok := b.ring.Abs(abs); ok && b.search.Match(e.plain) {
+			b.matches = append(b.matches, abs)
+		}
+	}
+}
+
+// count returns the number of visible lines.
+func (b *buffer) count() int {
+	if b.filtered {
+		return len(b.vis)
+	}
+	return b.ring.Len()
+}
+
+// absAt returns the absolute index of the k-th visible line.
+func (b *buffer) absAt(k int) int64 {
+	if b.filtered {
+		return b.vis[k]
+	}
+	return b.ring.First() + int64(k)
+}
+
+// indexOf returns the index of the first visible line at or after abs
+// (count() when there is none).
+func (b *buffer) indexOf(abs int64) int {
+	if b.filtered {
+		return sort.Search(len(b.vis), func(i int) bool { return b.vis[i] >= abs })
+	}
+	k := abs - b.ring.First()
+	return int(min(max(k, 0), int64(b.ring.Len())))
+}
+
+// matchFrom returns the first match strictly after abs (forward) or strictly
+// before it (backward), and whether there is one.
+func (b *buffer) matchFrom(abs int64, forward bool) (int64, bool) {
+	if len(b.matches) == 0 {
+		return 0, false
+	}
+	if forward {
+		i := sort.Search(len(b.matches), func(i int) bool { return b.matches[i] > abs })
+		if i < len(b.matches) {
+			return b.matches[i], true
+		}
+		return 0, false
+	}
+	i := sort.Search(len(b.matches), func(i int) bool { return b.matches[i] >= abs })
+	if i > 0 {
+		return b.matches[i-1], true
+	}
+	return 0, false
+}
+
+// matchRank returns the 1-based position of the match at abs, or 0.
+func (b *buffer) matchRank(abs int64) int {
+	i := sort.Search(len(b.matches), func(i int) bool { return b.matches[i] >= abs })
+	if i < len(b.matches) && b.matches[i] == abs {
+		return i + 1
+	}
+	return 0
+}
+
+// newMatcher compiles a pattern the user typed; nil for the empty pattern.
+func newMatcher(pattern string) *stream.Matcher {
+	if pattern == "" {
+		return nil
+	}
+	return stream.NewMatcher(pattern)
+}

@@ -1,0 +1,900 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// panelSection is a tab of the sources panel.
+type panelSection int
+
+const (
+	sectionPods panelSection = iota
+	sectionLoki
+)
+
+// String returns the name of s.
+func (s panelSection) String() string {
+	if s == sectionPods {
+		return "pods"
+	}
+	return "loki"
+}
+
+// rowKind is the kind of a row in the pods list.
+type rowKind int
+
+const (
+	rowNamespace rowKind = iota
+	rowWorkload
+	rowPod
+	rowContainer
+)
+
+// panelRow is one row of the pods list.
+type panelRow struct {
+	kind      rowKind
+	ns        string
+	workload  string // "Kind/name", "" for bare pods
+	pod       int    // index in sourcesPanel.pods, for pods and containers
+	container string
+}
+
+// key returns the selection key of a row.
+func (r panelRow) key(pods []PodInfo) string {
+	switch r.kind {
+	case rowNamespace:
+		return "ns:" + r.ns
+	case rowWorkload:
+		return "wl:" + r.ns + "/" + r.workload
+	case rowPod:
+		return "pod:" + pods[r.pod].Key()
+	}
+	return "ctr:" + pods[r.pod].Key() + "/" + r.container
+}
+
+// openRequest asks the root model for new panes.
+type openRequest struct {
+	sels   []Selection
+	titles []string
+}
+
+// openPanesMsg carries an openRequest from the panel to the root.
+type openPanesMsg openRequest
+
+// closePanelMsg asks the root to hide the panel.
+type closePanelMsg struct{}
+
+// sourcesPanel is the screen for picking what to stream: pods grouped by
+// namespace and workload, and Loki label sets and queries.
+type sourcesPanel struct {
+	c             *common
+	width, height int
+	section       panelSection
+
+	pods    []PodInfo
+	podsErr string
+	loaded  bool
+	nameW   int // widest pod name
+
+	// filter always has the keyboard: typing filters, as in fzf. Pod,
+	// namespace and workload names cannot hold upper-case letters or most
+	// symbols, so those carry the commands (O, W, *, ?).
+	filter textinput.Model
+
+	rows     []panelRow
+	cursor   int
+	offset   int
+	selected map[string]bool // by row key: pods, containers, workloads
+	expanded map[string]bool // pod keys whose containers are listed
+
+	loki *lokiSection
+
+	// hint is shown above the list, e.g. where a split will go.
+	hint string
+	// canClose reports whether esc returns to panes.
+	canClose bool
+}
+
+func newSourcesPanel(c *common) *sourcesPanel {
+	sp := &sourcesPanel{c: c, selected: map[string]bool{}, expanded: map[string]bool{}}
+	sp.filter = newTextInput(c.styles, "› ", "type to filter: namespace, workload or pod (fuzzy)")
+	sp.filter.Focus()
+	sp.loki = newLokiSection(c)
+	return sp
+}
+
+// newTextInput returns a text input styled like the rest of the UI, with a
+// steady cursor (no blink timer).
+func newTextInput(st *Styles, prompt, placeholder string) textinput.Model {
+	ti := textinput.New()
+	ti.SetVirtualCursor(true)
+	s := ti.Styles()
+	s.Focused.Prompt, s.Blurred.Prompt = st.Prompt, st.Faint
+	s.Focused.Text, s.Blurred.Text = st.InputText, st.InputText
+	s.Focused.Placeholder, s.Blurred.Placeholder = st.Placeholder, st.Placeholder
+	s.Cursor.Blink = false
+	ti.SetStyles(s)
+	ti.Prompt = prompt
+	ti.Placeholder = placeholder
+	ti.CharLimit = 4096
+	return ti
+}
+
+func (sp *sourcesPanel) setSize(w, h int) {
+	sp.width, sp.height = w, h
+	sp.filter.SetWidth(max(w-4, 1))
+	sp.loki.setSize(w, h)
+	sp.clampCursor()
+}
+
+// setPods replaces the pod snapshot, keeping the cursor on the same row.
+func (sp *sourcesPanel) setPods(pods []PodInfo) {
+	var curKey string
+	if sp.cursor < len(sp.rows) {
+		curKey = sp.rows[sp.cursor].key(sp.pods)
+	}
+	pods = slices.Clone(pods)
+	for i := range pods {
+		pods[i].Namespace = clean(pods[i].Namespace)
+		pods[i].Name = clean(pods[i].Name)
+		pods[i].Workload = clean(pods[i].Workload)
+		pods[i].Reason = clean(pods[i].Reason)
+		pods[i].Phase = clean(pods[i].Phase)
+		cs := make([]string, len(pods[i].Containers))
+		for j, c := range pods[i].Containers {
+			cs[j] = clean(c)
+		}
+		pods[i].Containers = cs
+	}
+	sort.SliceStable(pods, func(a, b int) bool {
+		pa, pb := pods[a], pods[b]
+		if pa.Namespace != pb.Namespace {
+			return pa.Namespace < pb.Namespace
+		}
+		if (pa.Workload == "") != (pb.Workload == "") {
+			return pa.Workload != ""
+		}
+		if pa.Workload != pb.Workload {
+			return pa.Workload < pb.Workload
+		}
+		return pa.Name < pb.Name
+	})
+	sp.pods, sp.loaded = pods, true
+	sp.nameW = 0
+	for _, p := range pods {
+		sp.nameW = max(sp.nameW, measure(p.Name))
+	}
+	sp.rebuild()
+	if curKey != "" {
+		for i, r := range sp.rows {
+			if r.key(sp.pods) == curKey {
+				sp.cursor = i
+				break
+			}
+		}
+	} else {
+		for i, r := range sp.rows {
+			if r.kind == rowPod {
+				sp.cursor = i
+				break
+			}
+		}
+	}
+	sp.clampCursor()
+}
+
+// fuzzyTerm reports whether term matches one of the parts: as a substring of
+// any, or as a subsequence within one (so "wbp" finds "web-p7x", but letters
+// are never collected across namespace, workload and pod name).
+func fuzzyTerm(term string, parts ...string) bool {
+	for _, p := range parts {
+		if strings.Contains(p, term) {
+			return true
+		}
+	}
+	for _, p := range parts {
+		i := 0
+		for _, r := range p {
+			if i < len(term) {
+				tr, n := utf8.DecodeRuneInString(term[i:])
+				if r == tr {
+					i += n
+				}
+			}
+		}
+		if i == len(term) {
+			return true
+		}
+	}
+	return false
+}
+
+// podMatches reports whether pod matches every term of the filter.
+func podMatches(p *PodInfo, terms []string) bool {
+	ns, wl, name := strings.ToLower(p.Namespace), strings.ToLower(p.Workload), strings.ToLower(p.Name)
+	full := ns + "/" + wl + "/" + name
+	for _, t := range terms {
+		if !strings.Contains(full, t) && !fuzzyTerm(t, ns, wl, name) {
+			return false
+		}
+	}
+	return true
+}
+
+// rebuild recomputes the rows from pods, filter and expansions.
+func (sp *sourcesPanel) rebuild() {
+	terms := strings.Fields(strings.ToLower(sp.filter.Value()))
+	sp.rows = sp.rows[:0]
+	lastNS, lastWL := "\x00", "\x00"
+	for i := range sp.pods {
+		p := &sp.pods[i]
+		if !podMatches(p, terms) {
+			continue
+		}
+		if p.Namespace != lastNS {
+			sp.rows = append(sp.rows, panelRow{kind: rowNamespace, ns: p.Namespace})
+			lastNS, lastWL = p.Namespace, "\x00"
+		}
+		if p.Workload != lastWL {
+			if p.Workload != "" {
+				sp.rows = append(sp.rows, panelRow{kind: rowWorkload, ns: p.Namespace, workload: p.Workload})
+			}
+			lastWL = p.Workload
+		}
+		sp.rows = append(sp.rows, panelRow{kind: rowPod, ns: p.Namespace, workload: p.Workload, pod: i})
+		if sp.expanded[p.Key()] {
+			for _, c := range p.Containers {
+				sp.rows = append(sp.rows, panelRow{kind: rowContainer, ns: p.Namespace, workload: p.Workload, pod: i, container: c})
+			}
+		}
+	}
+}
+
+func (sp *sourcesPanel) listHeight() int {
+	return max(sp.height-sp.chromeHeight(), 1)
+}
+
+// chromeHeight is the rows above and below the list: tabs, hint, filter,
+// selection summary.
+func (sp *sourcesPanel) chromeHeight() int {
+	h := 3 // tabs, filter, summary
+	if sp.hint != "" {
+		h++
+	}
+	return h
+}
+
+func (sp *sourcesPanel) clampCursor() {
+	sp.cursor = min(max(sp.cursor, 0), max(len(sp.rows)-1, 0))
+	lh := sp.listHeight()
+	if sp.cursor < sp.offset {
+		sp.offset = sp.cursor
+	}
+	if sp.cursor >= sp.offset+lh {
+		sp.offset = sp.cursor - lh + 1
+	}
+	sp.offset = min(max(sp.offset, 0), max(len(sp.rows)-lh, 0))
+}
+
+// capturesKeys reports whether the panel takes every key, q included. It
+// always does: letters type into the filter.
+func (sp *sourcesPanel) capturesKeys() bool { return true }
+
+// Update handles keys and mouse events for the panel.
+func (sp *sourcesPanel) Update(msg tea.Msg) (*sourcesPanel, tea.Cmd) {
+	k := sp.c.keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if key.Matches(msg, k.Section) && !(sp.section == sectionLoki && sp.loki.capturesKeys()) {
+			if sp.section == sectionPods {
+				sp.section = sectionLoki
+				return sp, sp.loki.activate()
+			}
+			sp.section = sectionPods
+			return sp, nil
+		}
+		if sp.section == sectionLoki {
+			var cmd tea.Cmd
+			sp.loki, cmd = sp.loki.Update(msg)
+			if cmd == nil && key.Matches(msg, k.Cancel) && sp.canClose && !sp.loki.consumedEsc {
+				return sp, func() tea.Msg { return closePanelMsg{} }
+			}
+			return sp, cmd
+		}
+		return sp, sp.handleKey(msg)
+	case tea.PasteMsg:
+		if sp.section == sectionLoki {
+			var cmd tea.Cmd
+			sp.loki, cmd = sp.loki.Update(msg)
+			return sp, cmd
+		}
+		var cmd tea.Cmd
+		sp.filter, cmd = sp.filter.Update(msg)
+		sp.rebuild()
+		sp.clampCursor()
+		return sp, cmd
+	case tea.MouseWheelMsg:
+		if sp.section == sectionLoki {
+			var cmd tea.Cmd
+			sp.loki, cmd = sp.loki.Update(msg)
+			return sp, cmd
+		}
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			sp.cursor -= 3
+		case tea.MouseWheelDown:
+			sp.cursor += 3
+		}
+		sp.clampCursor()
+	}
+	return sp, nil
+}
+
+// clickRow moves the cursor to the list row at screen row y (relative to
+// the panel); a click on the selected row's checkbox toggles it.
+func (sp *sourcesPanel) clickRow(x, y int) {
+	if sp.section != sectionPods {
+		sp.loki.clickRow(y - sp.chromeHeight() + 1)
+		return
+	}
+	top := 2
+	if sp.hint != "" {
+		top++
+	}
+	i := sp.offset + y - top
+	if i < 0 || i >= len(sp.rows) || y-top >= sp.listHeight() {
+		return
+	}
+	if sp.cursor == i {
+		sp.toggle(i)
+	}
+	sp.cursor = i
+	sp.clampCursor()
+}
+
+func (sp *sourcesPanel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := sp.c.keys
+	lh := sp.listHeight()
+	switch {
+	case key.Matches(msg, k.ListUp):
+		sp.cursor--
+	case key.Matches(msg, k.ListDown):
+		sp.cursor++
+	case key.Matches(msg, k.ListPageUp):
+		sp.cursor -= lh
+	case key.Matches(msg, k.ListPageDown):
+		sp.cursor += lh
+	case key.Matches(msg, k.ListTop):
+		sp.cursor = 0
+	case key.Matches(msg, k.ListBottom):
+		sp.cursor = len(sp.rows) - 1
+	case key.Matches(msg, k.Toggle):
+		sp.toggle(sp.cursor)
+		sp.cursor++
+	case key.Matches(msg, k.SelectAll):
+		sp.selectAllShown()
+	case key.Matches(msg, k.Expand):
+		if r, ok := sp.row(sp.cursor); ok && r.kind == rowPod {
+			sp.expanded[sp.pods[r.pod].Key()] = true
+			sp.rebuild()
+		}
+	case key.Matches(msg, k.Collapse):
+		if r, ok := sp.row(sp.cursor); ok && (r.kind == rowPod || r.kind == rowContainer) {
+			delete(sp.expanded, sp.pods[r.pod].Key())
+			sp.rebuild()
+			for sp.cursor > 0 && sp.cursor < len(sp.rows) && sp.rows[sp.cursor].kind != rowPod {
+				sp.cursor--
+			}
+		}
+	case key.Matches(msg, k.OpenMerged):
+		return sp.open(openMerged)
+	case key.Matches(msg, k.OpenSplit):
+		return sp.open(openPerPod)
+	case key.Matches(msg, k.OpenWorkload):
+		return sp.open(openPerWorkload)
+	case key.Matches(msg, k.Cancel):
+		switch {
+		case sp.filter.Value() != "":
+			sp.setFilter("")
+		case len(sp.selected) > 0:
+			clear(sp.selected)
+		case sp.canClose:
+			return func() tea.Msg { return closePanelMsg{} }
+		}
+	default:
+		// Everything else edits the filter.
+		before := sp.filter.Value()
+		var cmd tea.Cmd
+		sp.filter, cmd = sp.filter.Update(msg)
+		if v := sp.filter.Value(); v != before {
+			sp.setFilter(v)
+		}
+		return cmd
+	}
+	sp.clampCursor()
+	return nil
+}
+
+// setFilter applies a filter text and puts the cursor on the first pod.
+func (sp *sourcesPanel) setFilter(v string) {
+	if sp.filter.Value() != v {
+		sp.filter.SetValue(v)
+		sp.filter.CursorEnd()
+	}
+	sp.rebuild()
+	sp.cursor = 0
+	for i, r := range sp.rows {
+		if r.kind == rowPod {
+			sp.cursor = i
+			break
+		}
+	}
+	sp.clampCursor()
+}
+
+func (sp *sourcesPanel) row(i int) (panelRow, bool) {
+	if i < 0 || i >= len(sp.rows) {
+		return panelRow{}, false
+	}
+	return sp.rows[i], true
+}
+
+// toggle selects or unselects row i. A namespace row toggles every workload
+// and bare pod shown under it.
+func (sp *sourcesPanel) toggle(i int) {
+	r, ok := sp.row(i)
+	if !ok {
+		return
+	}
+	if r.kind == rowNamespace {
+		var keys []string
+		for _, c := range sp.rows {
+			if c.ns != r.ns {
+				continue
+			}
+			if c.kind == rowWorkload || c.kind == rowPod && c.workload == "" {
+				keys = append(keys, c.key(sp.pods))
+			}
+		}
+		all := true
+		for _, k := range keys {
+			all = all && sp.selected[k]
+		}
+		for _, k := range keys {
+			if all {
+				delete(sp.selected, k)
+			} else {
+				sp.selected[k] = true
+			}
+		}
+		return
+	}
+	k := r.key(sp.pods)
+	if sp.selected[k] {
+		delete(sp.selected, k)
+	} else {
+		sp.selected[k] = true
+	}
+}
+
+// selectAllShown selects every pod shown, or unselects them all when they
+// already are.
+func (sp *sourcesPanel) selectAllShown() {
+	var keys []string
+	for _, r := range sp.rows {
+		if r.kind == rowPod {
+			keys = append(keys, r.key(sp.pods))
+		}
+	}
+	all := len(keys) > 0
+	for _, k := range keys {
+		all = all && sp.selected[k]
+	}
+	for _, k := range keys {
+		if all {
+			delete(sp.selected, k)
+		} else {
+			sp.selected[k] = true
+		}
+	}
+}
+
+// openMode is how a selection is spread over panes.
+type openMode int
+
+const (
+	openMerged      openMode = iota // everything in one pane
+	openPerPod                      // one pane per pod, workload or query
+	openPerWorkload                 // one pane per workload; bare pods one each
+)
+
+// item is one selected thing: a workload, or a pod with some containers.
+type item struct {
+	title string
+	group string // workload key for openPerWorkload
+	sel   Selection
+}
+
+// items returns what is selected, or the row under the cursor when nothing
+// is.
+func (sp *sourcesPanel) items() []item {
+	var out []item
+	byPod := map[string]int{}
+	addPod := func(p *PodInfo, container string) {
+		if i, ok := byPod[p.Key()]; ok {
+			if container != "" && len(out[i].sel.Pods[0].Containers) > 0 {
+				out[i].sel.Pods[0].Containers = append(out[i].sel.Pods[0].Containers, container)
+				out[i].title = p.Name + " [" + strings.Join(out[i].sel.Pods[0].Containers, ",") + "]"
+			} else if container == "" {
+				out[i].sel.Pods[0].Containers = nil
+				out[i].title = p.Name
+			}
+			return
+		}
+		ref := PodRef{Namespace: p.Namespace, Name: p.Name}
+		title := p.Name
+		if container != "" {
+			ref.Containers = []string{container}
+			title += " [" + container + "]"
+		}
+		group := p.Namespace + "/" + p.Workload
+		if p.Workload == "" {
+			group = "pod:" + p.Key()
+		}
+		byPod[p.Key()] = len(out)
+		out = append(out, item{title: title, group: group, sel: Selection{Pods: []PodRef{ref}}})
+	}
+	addWorkload := func(ns, wl string) {
+		out = append(out, item{title: wl, group: ns + "/" + wl, sel: Selection{Workloads: []WorkloadRef{{Namespace: ns, Workload: wl}}}})
+	}
+	if len(sp.selected) == 0 {
+		r, ok := sp.row(sp.cursor)
+		if !ok {
+			return nil
+		}
+		switch r.kind {
+		case rowNamespace:
+			for _, c := range sp.rows {
+				if c.ns == r.ns && c.kind == rowWorkload {
+					addWorkload(c.ns, c.workload)
+				}
+				if c.ns == r.ns && c.kind == rowPod && c.workload == "" {
+					addPod(&sp.pods[c.pod], "")
+				}
+			}
+		case rowWorkload:
+			addWorkload(r.ns, r.workload)
+		case rowPod:
+			addPod(&sp.pods[r.pod], "")
+		case rowContainer:
+			addPod(&sp.pods[r.pod], r.container)
+		}
+		return out
+	}
+	// Selected workloads first, then pods not covered by them.
+	wls := map[string]bool{}
+	for i := range sp.pods {
+		p := &sp.pods[i]
+		k := "wl:" + p.Namespace + "/" + p.Workload
+		if p.Workload != "" && sp.selected[k] && !wls[k] {
+			wls[k] = true
+			addWorkload(p.Namespace, p.Workload)
+		}
+	}
+	for i := range sp.pods {
+		p := &sp.pods[i]
+		if wls["wl:"+p.Namespace+"/"+p.Workload] {
+			continue
+		}
+		if sp.selected["pod:"+p.Key()] {
+			addPod(p, "")
+			continue
+		}
+		for _, c := range p.Containers {
+			if sp.selected["ctr:"+p.Key()+"/"+c] {
+				addPod(p, c)
+			}
+		}
+	}
+	return out
+}
+
+// open asks for panes for the selection.
+func (sp *sourcesPanel) open(mode openMode) tea.Cmd {
+	items := sp.items()
+	if len(items) == 0 {
+		return statusCmd("nothing to open: select pods with space", true)
+	}
+	req := groupItems(items, mode)
+	clear(sp.selected)
+	return func() tea.Msg { return openPanesMsg(req) }
+}
+
+// groupItems spreads items over panes.
+func groupItems(items []item, mode openMode) openRequest {
+	var req openRequest
+	switch mode {
+	case openPerPod:
+		for _, it := range items {
+			req.sels = append(req.sels, it.sel)
+			req.titles = append(req.titles, it.title)
+		}
+	case openPerWorkload:
+		idx := map[string]int{}
+		var groups [][]item
+		for _, it := range items {
+			i, ok := idx[it.group]
+			if !ok {
+				i = len(groups)
+				idx[it.group] = i
+				groups = append(groups, nil)
+			}
+			groups[i] = append(groups[i], it)
+		}
+		for _, g := range groups {
+			sel, title := mergeItems(g)
+			if len(g) > 1 && g[0].sel.Workloads == nil {
+				if _, wl, ok := strings.Cut(g[0].group, "/"); ok && wl != "" {
+					title = wl + fmt.Sprintf(" (%d pods)", len(g))
+				}
+			}
+			req.sels = append(req.sels, sel)
+			req.titles = append(req.titles, title)
+		}
+	default:
+		sel, title := mergeItems(items)
+		req.sels = []Selection{sel}
+		req.titles = []string{title}
+	}
+	return req
+}
+
+// mergeItems merges items into one Selection with a short title.
+func mergeItems(items []item) (Selection, string) {
+	var sel Selection
+	var names []string
+	for _, it := range items {
+		sel.Pods = append(sel.Pods, it.sel.Pods...)
+		sel.Workloads = append(sel.Workloads, it.sel.Workloads...)
+		sel.LokiQueries = append(sel.LokiQueries, it.sel.LokiQueries...)
+		names = append(names, it.title)
+	}
+	sel.Merged = len(items) > 1
+	title := strings.Join(names, ", ")
+	if len(names) > 2 {
+		title = names[0] + ", " + names[1] + fmt.Sprintf(" +%d", len(names)-2)
+	}
+	return sel, title
+}
+
+// selectionSummary describes what enter would open.
+func (sp *sourcesPanel) selectionSummary() string {
+	n := 0
+	for _, v := range sp.selected {
+		if v {
+			n++
+		}
+	}
+	if n == 0 {
+		var notReady, failing int
+		for i := range sp.pods {
+			switch dot, _ := podState(&sp.pods[i], sp.c.styles); dot {
+			case "✖":
+				failing++
+			case "◐":
+				notReady++
+			}
+		}
+		s := plural(len(sp.pods), "pod")
+		if notReady > 0 {
+			s += fmt.Sprintf(" · %d not ready", notReady)
+		}
+		if failing > 0 {
+			s += fmt.Sprintf(" · %d failing", failing)
+		}
+		return s + " · space selects, enter opens the row under the cursor"
+	}
+	return fmt.Sprintf("%d selected · enter one merged pane · O one pane each · W pane per workload · esc clear", n)
+}
+
+// View draws the panel, exactly width × height cells.
+func (sp *sourcesPanel) View() string {
+	st := sp.c.styles
+	w := sp.width
+	var rows []string
+	rows = append(rows, sp.tabsRow())
+	if sp.hint != "" {
+		rows = append(rows, fitRow(st.Warn.Render(sp.hint), w))
+	}
+	if sp.section == sectionLoki {
+		for _, r := range sp.loki.viewRows(sp.height - len(rows)) {
+			rows = append(rows, fitRow(r, w))
+		}
+		return finishRows(rows, w, sp.height)
+	}
+	rows = append(rows, fitRow(" "+sp.filter.View(), w))
+	lh := sp.listHeight()
+	switch {
+	case !sp.loaded && sp.podsErr == "":
+		rows = append(rows, fitRow(st.Faint.Render("  loading pods…"), w))
+	case sp.podsErr != "":
+		rows = append(rows, fitRow(st.Error.Render("  pods: "+sp.podsErr), w))
+	case len(sp.rows) == 0 && len(sp.pods) == 0:
+		rows = append(rows, fitRow(st.Faint.Render("  no pods"), w))
+	case len(sp.rows) == 0:
+		rows = append(rows, fitRow(st.Faint.Render(fmt.Sprintf("  no pod of %d matches %q", len(sp.pods), sp.filter.Value())), w))
+	}
+	for i := sp.offset; i < len(sp.rows) && i < sp.offset+lh; i++ {
+		rows = append(rows, sp.rowView(i))
+	}
+	for len(rows) < sp.height-1 {
+		rows = append(rows, strings.Repeat(" ", w))
+	}
+	rows = append(rows[:min(len(rows), sp.height-1)], fitRow(st.Faint.Render(" "+sp.selectionSummary()), w))
+	return finishRows(rows, w, sp.height)
+}
+
+// tabsRow draws the section tabs.
+func (sp *sourcesPanel) tabsRow() string {
+	st := sp.c.styles
+	tab := func(s string, on bool) string {
+		if on {
+			return st.PanelTabOn.Render(s)
+		}
+		return st.PanelTab.Render(s)
+	}
+	pods := fmt.Sprintf(" Pods (%d) ", len(sp.pods))
+	loki := " Loki "
+	if sp.loki.lc == nil && sp.loki.ready {
+		loki = " Loki (none) "
+	}
+	s := " " + tab(pods, sp.section == sectionPods) + st.Faint.Render("  │  ") + tab(loki, sp.section == sectionLoki) + st.Faint.Render("   tab switches")
+	return fitRow(s, sp.width)
+}
+
+// podState returns the status dot of a pod and its style.
+func podState(p *PodInfo, st *Styles) (string, lipgloss.Style) {
+	switch {
+	case p.Deleted:
+		return "○", st.DotGone
+	case p.Phase == "Failed" || strings.Contains(p.Reason, "BackOff") || strings.HasPrefix(p.Reason, "Err") ||
+		p.Reason == "OOMKilled" || p.Reason == "Error" || p.Reason == "Evicted":
+		return "✖", st.DotError
+	case p.Phase == "Succeeded":
+		return "○", st.DotGone
+	case p.Phase == "Running" && p.Ready == p.Total && p.Total > 0:
+		return "●", st.DotOK
+	}
+	return "◐", st.DotWarn
+}
+
+// rowView draws list row i.
+func (sp *sourcesPanel) rowView(i int) string {
+	st := sp.c.styles
+	r := sp.rows[i]
+	w := sp.width
+	check := func(k string) string {
+		if sp.selected[k] {
+			return "[x]"
+		}
+		if r.kind == rowPod && sp.selected["wl:"+r.ns+"/"+r.workload] {
+			return "[+]"
+		}
+		return "[ ]"
+	}
+	var s string
+	switch r.kind {
+	case rowNamespace:
+		n := 0
+		for _, p := range sp.pods {
+			if p.Namespace == r.ns {
+				n++
+			}
+		}
+		s = st.PanelHeader.Render(" "+r.ns) + st.Faint.Render("  "+plural(n, "pod"))
+	case rowWorkload:
+		ready, total := 0, 0
+		for _, p := range sp.pods {
+			if p.Namespace == r.ns && p.Workload == r.workload {
+				total++
+				if p.Phase == "Running" && p.Ready == p.Total && p.Total > 0 {
+					ready++
+				}
+			}
+		}
+		s = "  " + check(r.key(sp.pods)) + " " + st.PanelWorkload.Render(r.workload) + st.Faint.Render(fmt.Sprintf("  %d/%d ready", ready, total))
+	case rowPod:
+		p := &sp.pods[r.pod]
+		dot, ds := podState(p, st)
+		indent := "    "
+		if r.workload == "" {
+			indent = "  "
+		}
+		status := p.Phase
+		if p.Reason != "" {
+			status = p.Reason
+		}
+		if p.Deleted {
+			status = "Terminating"
+		}
+		restarts := ""
+		if p.Restarts > 0 {
+			restarts = fmt.Sprintf("%d↻", p.Restarts)
+		}
+		more := ""
+		if len(p.Containers) > 1 {
+			more = fmt.Sprintf(" %d containers", len(p.Containers))
+		}
+		nameW := max(min(sp.nameW, w-len(indent)-49), 12)
+		name := fitWidth(p.Name, nameW)
+		detail := fmt.Sprintf(" %5s %-17s %4s", fmt.Sprintf("%d/%d", p.Ready, p.Total), truncateTo(status, 17), restarts)
+		s = indent + check(r.key(sp.pods)) + " " + ds.Render(dot) + " " + name + detail + st.Faint.Render(more)
+	case rowContainer:
+		s = "        " + check(r.key(sp.pods)) + " " + st.Faint.Render("└ ") + r.container
+	}
+	s = fitRow(s, w)
+	if i == sp.cursor {
+		s = st.PanelCursor.Render(ansi.Strip(s))
+	}
+	return s
+}
+
+// plural returns "1 pod", "2 pods".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// fitRow cuts or pads a styled row to exactly w cells.
+func fitRow(s string, w int) string {
+	n := lipgloss.Width(s)
+	if n > w {
+		s = ansi.Truncate(s, w, "…")
+		n = lipgloss.Width(s)
+	}
+	return padRight(s, w, n)
+}
+
+// finishRows pads rows to exactly h rows of w cells and joins them.
+func finishRows(rows []string, w, h int) string {
+	for len(rows) < h {
+		rows = append(rows, strings.Repeat(" ", w))
+	}
+	return strings.Join(rows[:h], "\n")
+}
+
+// ShortHelp implements help.KeyMap.
+func (sp *sourcesPanel) ShortHelp() []key.Binding {
+	k := sp.c.keys
+	if sp.section == sectionLoki {
+		return sp.loki.ShortHelp()
+	}
+	r, _ := sp.row(sp.cursor)
+	return []key.Binding{
+		k.FilterPods, k.Toggle, k.OpenMerged, k.OpenSplit, k.OpenWorkload, k.SelectAll,
+		when(k.Expand, r.kind == rowPod), k.Section,
+		when(k.Cancel, sp.canClose || sp.filter.Value() != "" || len(sp.selected) > 0),
+	}
+}
+
+// FullHelp implements help.KeyMap.
+func (sp *sourcesPanel) FullHelp() [][]key.Binding {
+	k := sp.c.keys
+	return [][]key.Binding{
+		{k.FilterPods, k.ListUp, k.ListDown, k.ListPageUp, k.ListPageDown, k.ListTop, k.ListBottom},
+		{k.Toggle, k.SelectAll, k.Expand, k.Collapse},
+		{k.OpenMerged, k.OpenSplit, k.OpenWorkload, k.Section, k.LokiQuery, k.Cancel},
+	}
+}

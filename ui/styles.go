@@ -1,0 +1,294 @@
+package ui
+
+import (
+	"hash/fnv"
+	"image/color"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Theme is a set of semantic colours. Every colour may be nil, meaning the
+// terminal's default. The default theme uses the 16 basic ANSI colours so that
+// it follows the user's terminal palette and survives 16-colour terminals;
+// Lip Gloss and Bubble Tea downsample anything richer to what the terminal
+// supports (colorprofile), and NO_COLOR removes colour but keeps bold,
+// underline and reverse, which the UI relies on for anything that matters.
+type Theme struct {
+	Text        color.Color // ordinary text
+	Faint       color.Color // secondary text, markers, timestamps
+	Accent      color.Color // focused titles, prompts, selected rows
+	Border      color.Color // separators between panes
+	FocusBorder color.Color // the focused pane's title bar background
+	Error       color.Color // errors, failed sources, error levels
+	Warn        color.Color // warnings, pending pods, reconnecting sources
+	OK          color.Color // live sources, ready pods, info level
+	Debug       color.Color // debug and trace levels
+	Key         color.Color // keys of pretty-printed JSON and logfmt
+	String      color.Color // string values of pretty-printed JSON
+	Number      color.Color // numbers, booleans and null in pretty-printed JSON
+	// Origins colour the lines of each origin in a pane with several origins,
+	// picked by a stable hash of Origin.ID. Used on 256-colour and true-colour
+	// terminals.
+	Origins []color.Color
+	// OriginsANSI replaces Origins on 16-colour terminals, where richer colours
+	// would collapse into a few.
+	OriginsANSI []color.Color
+	// Highlights colour the user's highlight rules, in order.
+	Highlights []color.Color
+}
+
+// DefaultTheme returns tailui's default theme.
+func DefaultTheme() Theme {
+	return Theme{
+		Text:        nil,
+		Faint:       lipgloss.BrightBlack,
+		Accent:      lipgloss.Cyan,
+		Border:      lipgloss.BrightBlack,
+		FocusBorder: lipgloss.Blue,
+		Error:       lipgloss.Red,
+		Warn:        lipgloss.Yellow,
+		OK:          lipgloss.Green,
+		Debug:       lipgloss.Blue,
+		Key:         lipgloss.Cyan,
+		String:      lipgloss.Green,
+		Number:      lipgloss.Magenta,
+		Origins: []color.Color{
+			lipgloss.ANSIColor(39), lipgloss.ANSIColor(112), lipgloss.ANSIColor(170),
+			lipgloss.ANSIColor(214), lipgloss.ANSIColor(75), lipgloss.ANSIColor(150),
+			lipgloss.ANSIColor(176), lipgloss.ANSIColor(44), lipgloss.ANSIColor(179),
+			lipgloss.ANSIColor(141), lipgloss.ANSIColor(79), lipgloss.ANSIColor(209),
+		},
+		OriginsANSI: []color.Color{
+			lipgloss.Cyan, lipgloss.Green, lipgloss.Magenta, lipgloss.Yellow, lipgloss.Blue,
+			lipgloss.BrightCyan, lipgloss.BrightGreen, lipgloss.BrightMagenta,
+			lipgloss.BrightYellow, lipgloss.BrightBlue,
+		},
+		Highlights: []color.Color{
+			lipgloss.Magenta, lipgloss.Cyan, lipgloss.Yellow, lipgloss.Green, lipgloss.Blue,
+		},
+	}
+}
+
+// paint is a precomputed SGR sequence that switches a style on. Log lines are
+// drawn with these rather than with lipgloss.Style.Render, which is too slow
+// to call for every span of every visible line. paintReset switches all
+// attributes off.
+type paint string
+
+const paintReset = "\x1b[m"
+
+func newPaint(fg, bg color.Color, attrs ...ansi.Attr) paint {
+	s := ansi.NewStyle(attrs...)
+	if fg != nil {
+		s = s.ForegroundColor(fg)
+	}
+	if bg != nil {
+		s = s.BackgroundColor(bg)
+	}
+	if len(s) == 0 {
+		return ""
+	}
+	return paint(s.String())
+}
+
+// level is a log level recognised in a line.
+type level uint8
+
+const (
+	levelNone level = iota
+	levelTrace
+	levelDebug
+	levelInfo
+	levelWarn
+	levelError
+	levelFatal
+	numLevels
+)
+
+var levelNames = [...]string{"", "trace", "debug", "info", "warn", "error", "fatal"}
+
+// String returns the lowercase name of l ("" for none).
+func (l level) String() string {
+	if int(l) < len(levelNames) {
+		return levelNames[l]
+	}
+	return "unknown"
+}
+
+// Styles holds every style the UI draws with, built once from a Theme and the
+// terminal's colour profile. Chrome uses lipgloss styles; log lines use paints.
+type Styles struct {
+	Text      lipgloss.Style
+	Faint     lipgloss.Style
+	Bold      lipgloss.Style
+	Accent    lipgloss.Style
+	Error     lipgloss.Style
+	Warn      lipgloss.Style
+	OK        lipgloss.Style
+	Separator lipgloss.Style // the column between side-by-side panes
+
+	TitleFocused lipgloss.Style // the focused pane's title bar
+	TitleBlurred lipgloss.Style // other panes' title bars
+	TitleFocusedWarn  lipgloss.Style // reconnecting sources, focused title
+	TitleFocusedErr   lipgloss.Style // failed sources, focused title
+	TitleBlurredWarn  lipgloss.Style
+	TitleBlurredErr   lipgloss.Style
+
+	Prompt      lipgloss.Style // "/", "filter+", "save to" prompts
+	InputText   lipgloss.Style
+	Placeholder lipgloss.Style
+
+	StatusInfo  lipgloss.Style
+	StatusError lipgloss.Style
+
+	PanelHeader   lipgloss.Style // namespace rows of the sources panel
+	PanelWorkload lipgloss.Style // workload rows
+	PanelCursor   lipgloss.Style // the row under the cursor
+	PanelTab      lipgloss.Style // inactive section tab
+	PanelTabOn    lipgloss.Style // active section tab
+
+	DotOK, DotWarn, DotError, DotGone lipgloss.Style
+
+	FatalBox lipgloss.Style
+
+	Help help.Styles
+
+	// Paints for log lines.
+	pFaint        paint
+	pMarker       paint
+	pMarkerError  paint
+	pTimestamp    paint
+	pLevel        [numLevels]paint
+	pMatch        paint
+	pMatchCurrent paint
+	pSelected     paint
+	pKey          paint
+	pString       paint
+	pNumber       paint
+	pOrigins      []paint
+	pHighlights   []paint
+}
+
+// NewStyles builds the styles for theme t on a terminal with profile p.
+// Profile picks the origin palette; colour downsampling itself happens in
+// Bubble Tea's renderer.
+func NewStyles(t Theme, p colorprofile.Profile) *Styles {
+	fg := func(c color.Color) lipgloss.Style {
+		s := lipgloss.NewStyle()
+		if c != nil {
+			s = s.Foreground(c)
+		}
+		return s
+	}
+	s := &Styles{
+		Text:      fg(t.Text),
+		Faint:     fg(t.Faint),
+		Bold:      lipgloss.NewStyle().Bold(true),
+		Accent:    fg(t.Accent).Bold(true),
+		Error:     fg(t.Error),
+		Warn:      fg(t.Warn),
+		OK:        fg(t.OK),
+		Separator: fg(t.Border),
+
+		TitleFocused: lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(t.FocusBorder),
+		TitleBlurred: fg(t.Faint).Reverse(true),
+		TitleFocusedWarn: lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(t.Warn),
+		TitleFocusedErr:  lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(t.Error),
+		TitleBlurredWarn: lipgloss.NewStyle().Reverse(true).Foreground(t.Warn),
+		TitleBlurredErr:  lipgloss.NewStyle().Reverse(true).Foreground(t.Error),
+
+		Prompt:      fg(t.Accent).Bold(true),
+		InputText:   fg(t.Text),
+		Placeholder: fg(t.Faint),
+
+		StatusInfo:  fg(t.OK),
+		StatusError: fg(t.Error).Bold(true),
+
+		PanelHeader:   fg(t.Accent).Bold(true),
+		PanelWorkload: fg(t.Text).Bold(true),
+		PanelCursor:   lipgloss.NewStyle().Reverse(true),
+		PanelTab:      fg(t.Faint),
+		PanelTabOn:    fg(t.Accent).Bold(true).Reverse(true),
+
+		DotOK:    fg(t.OK),
+		DotWarn:  fg(t.Warn),
+		DotError: fg(t.Error).Bold(true),
+		DotGone:  fg(t.Faint),
+
+		FatalBox: lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(t.Error).Padding(1, 2),
+	}
+	s.Help = help.Styles{
+		Ellipsis:       fg(t.Faint),
+		ShortKey:       fg(t.Accent),
+		ShortDesc:      fg(t.Faint),
+		ShortSeparator: fg(t.Faint),
+		FullKey:        fg(t.Accent),
+		FullDesc:       fg(t.Text),
+		FullSeparator:  fg(t.Faint),
+	}
+
+	s.pFaint = newPaint(t.Faint, nil)
+	s.pMarker = newPaint(t.Faint, nil, ansi.AttrFaint)
+	s.pMarkerError = newPaint(t.Error, nil, ansi.AttrBold)
+	s.pTimestamp = newPaint(t.Faint, nil)
+	s.pLevel = [numLevels]paint{
+		levelTrace: newPaint(t.Debug, nil, ansi.AttrFaint),
+		levelDebug: newPaint(t.Debug, nil),
+		levelInfo:  newPaint(t.OK, nil),
+		levelWarn:  newPaint(t.Warn, nil, ansi.AttrBold),
+		levelError: newPaint(t.Error, nil, ansi.AttrBold),
+		levelFatal: newPaint(t.Error, nil, ansi.AttrBold, ansi.AttrReverse),
+	}
+	// Matches use reverse video so they stay visible without colour.
+	s.pMatch = newPaint(nil, nil, ansi.AttrReverse)
+	s.pMatchCurrent = newPaint(nil, nil, ansi.AttrReverse, ansi.AttrBold, ansi.AttrUnderline)
+	s.pSelected = newPaint(nil, nil, ansi.AttrReverse)
+	s.pKey = newPaint(t.Key, nil)
+	s.pString = newPaint(t.String, nil)
+	s.pNumber = newPaint(t.Number, nil)
+
+	origins := t.Origins
+	if p <= colorprofile.ANSI || len(origins) == 0 {
+		origins = t.OriginsANSI
+	}
+	for _, c := range origins {
+		s.pOrigins = append(s.pOrigins, newPaint(c, nil))
+	}
+	if len(s.pOrigins) == 0 {
+		s.pOrigins = []paint{""}
+	}
+	for _, c := range t.Highlights {
+		s.pHighlights = append(s.pHighlights, newPaint(c, nil, ansi.AttrBold, ansi.AttrUnderline))
+	}
+	if len(s.pHighlights) == 0 {
+		s.pHighlights = []paint{newPaint(nil, nil, ansi.AttrBold, ansi.AttrUnderline)}
+	}
+	return s
+}
+
+// TitleWarn returns the title style for sources in trouble.
+func (s *Styles) TitleWarn(focused bool) lipgloss.Style {
+	if focused {
+		return s.TitleFocusedWarn
+	}
+	return s.TitleBlurredWarn
+}
+
+// TitleErr returns the title style for failed sources.
+func (s *Styles) TitleErr(focused bool) lipgloss.Style {
+	if focused {
+		return s.TitleFocusedErr
+	}
+	return s.TitleBlurredErr
+}
+
+// originPaint returns the colour of an origin, from a stable hash of its ID
+// so that a pod keeps its colour across panes and runs (as stern does).
+func (s *Styles) originPaint(id string) paint {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return s.pOrigins[h.Sum32()%uint32(len(s.pOrigins))]
+}
