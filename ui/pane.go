@@ -80,7 +80,7 @@ type pane struct {
 
 	rules     []rule
 	live      *stream.Matcher // pattern being typed, highlighted as it is typed
-	cur       int64    // current search match, -1 for none
+	cur       int64           // current search match, -1 for none
 	nextColor int
 
 	mode        inputMode

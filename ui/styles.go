@@ -130,12 +130,12 @@ type Styles struct {
 	OK        lipgloss.Style
 	Separator lipgloss.Style // the column between side-by-side panes
 
-	TitleFocused lipgloss.Style // the focused pane's title bar
-	TitleBlurred lipgloss.Style // other panes' title bars
-	TitleFocusedWarn  lipgloss.Style // reconnecting sources, focused title
-	TitleFocusedErr   lipgloss.Style // failed sources, focused title
-	TitleBlurredWarn  lipgloss.Style
-	TitleBlurredErr   lipgloss.Style
+	TitleFocused     lipgloss.Style // the focused pane's title bar
+	TitleBlurred     lipgloss.Style // other panes' title bars
+	TitleFocusedWarn lipgloss.Style // reconnecting sources, focused title
+	TitleFocusedErr  lipgloss.Style // failed sources, focused title
+	TitleBlurredWarn lipgloss.Style
+	TitleBlurredErr  lipgloss.Style
 
 	Prompt      lipgloss.Style // "/", "filter+", "save to" prompts
 	InputText   lipgloss.Style
@@ -193,8 +193,8 @@ func NewStyles(t Theme, p colorprofile.Profile) *Styles {
 		OK:        fg(t.OK),
 		Separator: fg(t.Border),
 
-		TitleFocused: lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(t.FocusBorder),
-		TitleBlurred: fg(t.Faint).Reverse(true),
+		TitleFocused:     lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(t.FocusBorder),
+		TitleBlurred:     fg(t.Faint).Reverse(true),
 		TitleFocusedWarn: lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(t.Warn),
 		TitleFocusedErr:  lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(t.Error),
 		TitleBlurredWarn: lipgloss.NewStyle().Reverse(true).Foreground(t.Warn),
