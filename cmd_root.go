@@ -46,6 +46,11 @@ type rootFlags struct {
 
 	loki lokiFlags
 
+	noAltScreen bool
+	noMouse     bool
+	scrollback  int
+	wrap        bool
+
 	transport  string
 	maxStreams int
 	ping       time.Duration
@@ -104,7 +109,7 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 	fl.BoolVar(&f.initContainers, "init-containers", true, "include init containers")
 	fl.BoolVar(&f.ephemeral, "ephemeral-containers", true, "include ephemeral (debug) containers")
 
-	fl.DurationVarP(&f.since, "since", "s", 0, "only lines newer than this, e.g. 10m (containers present at start)")
+	fl.DurationVar(&f.since, "since", 0, "only lines newer than this, e.g. 10m (containers present at start)")
 	fl.Int64Var(&f.tail, "tail", -1, "lines of history per container at start (-1: all)")
 	fl.BoolVarP(&f.previous, "previous", "p", false, "the previous (crashed) container's log")
 	fl.BoolVar(&f.noFollow, "no-follow", false, "print what is there and exit")
@@ -126,6 +131,10 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 	fl.StringVar(&f.debugFile, "debug", "", "write tailui's own diagnostics to this file")
 
 	f.loki.addFlags(fl)
+	fl.BoolVar(&f.noAltScreen, "no-alt-screen", false, "draw the TUI in the normal screen (for terminals that keep scrollback)")
+	fl.BoolVar(&f.noMouse, "no-mouse", false, "leave the mouse to the terminal (select text without holding shift)")
+	fl.IntVar(&f.scrollback, "scrollback", 100000, "lines each TUI pane keeps; the oldest are dropped (and counted) beyond it")
+	fl.BoolVar(&f.wrap, "wrap", false, "start TUI panes with long lines wrapped")
 
 	cmd.AddCommand(newGatewayCmd(prog), newVersionCmd(), newLokiCmd(prog, f), newDoctorCmd(prog, f))
 	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {

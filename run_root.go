@@ -13,6 +13,7 @@ import (
 
 	"github.com/tailui/tailui/kube"
 	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/ui"
 )
 
 // runRoot is `tailui [QUERY]`: the TUI on a terminal, plain lines otherwise.
@@ -65,6 +66,9 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		highlights:    highlights,
 		follow:        lo.Follow,
 	}
+	if !plainWanted(f) {
+		return runTUI(cmd.Context(), f, client, q, lo, query)
+	}
 	if f.loki.query != "" {
 		src, err := f.loki.source(cmd.Context(), client, lo)
 		if err != nil {
@@ -109,6 +113,59 @@ func runPlain(ctx context.Context, src stream.Source, pr *printer) error {
 		return fmt.Errorf("write output: %w", werr)
 	}
 	return nil
+}
+
+// plainWanted says whether to print lines rather than open the TUI: --plain, stdout
+// or stdin not a terminal, or TERM=dumb.
+func plainWanted(f *rootFlags) bool {
+	return f.plain || os.Getenv("TERM") == "dumb" ||
+		!term.IsTerminal(int(os.Stdout.Fd())) || !term.IsTerminal(int(os.Stdin.Fd()))
+}
+
+// runTUI opens the terminal UI: straight into a pane when the command line selects
+// something, the sources panel otherwise.
+func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query, lo kube.LogOptions, query string) error {
+	cat := &catalog{ctx: ctx, client: client, flags: f, query: q, log: lo}
+	opts := ui.Options{
+		Catalog:    cat,
+		Scrollback: f.scrollback,
+		Wrap:       f.wrap,
+		AltScreen:  !f.noAltScreen,
+		Mouse:      !f.noMouse,
+	}
+	if _, set := os.LookupEnv("NO_COLOR"); set || f.color == "never" {
+		opts.NoColor = true
+	}
+	switch f.timestamps {
+	case "utc", "default":
+		opts.Timestamps = ui.TimestampsUTC
+	case "local", "short":
+		opts.Timestamps = ui.TimestampsLocal
+	}
+	if f.debugFile != "" {
+		df, err := os.OpenFile(f.debugFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("--debug: %w", err)
+		}
+		defer df.Close()
+		opts.Debug = df
+	}
+	selects := query != "" || f.selector != "" || f.fieldSelector != "" || f.container != ""
+	switch {
+	case f.loki.query != "":
+		opts.Initial = &ui.Selection{LokiQueries: []string{f.loki.query}, Merged: true}
+	case selects:
+		ns := client.Namespace
+		if len(q.Namespaces) > 0 {
+			ns = q.Namespaces[0]
+		}
+		label := query
+		if label == "" {
+			label = "selection"
+		}
+		opts.Initial = &ui.Selection{Workloads: []ui.WorkloadRef{{Namespace: ns, Workload: queryWorkload + label}}, Merged: true}
+	}
+	return ui.Run(ctx, opts)
 }
 
 // colorWanted decides --color: auto means a terminal on stdout, NO_COLOR unset and

@@ -163,9 +163,11 @@ func runCmd(t *testing.T, timeout time.Duration, bin string, args ...string) res
 	cmd.Stdout, cmd.Stderr = &so, &se
 	err := cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	switch {
+	case cmd.ProcessState != nil:
+		// Interrupted at the deadline (as a user would) or exited on its own.
+		code = cmd.ProcessState.ExitCode()
+	case err != nil:
 		t.Fatalf("run %s %v: %v", bin, args, err)
 	}
 	return result{stdout: so.Bytes(), stderr: se.Bytes(), code: code}
