@@ -202,12 +202,12 @@ func sgrLen(b []byte) (n int, conceal, reset bool) {
 		return 0, false, false
 	}
 	end := 2
-	for ; end < len(b) && end-2 <= maxSGRParams; end++ {
+	for ; end < len(b); end++ {
 		c := b[end]
 		if c == 'm' {
 			break
 		}
-		if !(c >= '0' && c <= '9' || c == ';' || c == ':') {
+		if !(c >= '0' && c <= '9' || c == ';' || c == ':') || end-2 >= maxSGRParams {
 			return 0, false, false
 		}
 	}

@@ -27,6 +27,8 @@ func TestSanitize(t *testing.T) {
 		{"sgr conceal dropped", "a\x1b[8mhidden\x1b[0m", "ahidden", "ahidden\x1b[0m"},
 		{"sgr conceal among others", "\x1b[1;8mhidden", "hidden", "hidden"},
 		{"sgr too long", "\x1b[" + strings.Repeat("1;", 40) + "mx", `\x1b[` + strings.Repeat("1;", 40) + "mx", ""},
+		{"sgr longest params", "\x1b[" + strings.Repeat("1", 64) + "mx", "x", "\x1b[" + strings.Repeat("1", 64) + "mx\x1b[m"},
+		{"sgr params one too long", "\x1b[" + strings.Repeat("1", 65) + "mx", `\x1b[` + strings.Repeat("1", 65) + "mx", ""},
 		{"private sgr-like is not sgr", "\x1b[>4;1m", `\x1b[>4;1m`, ""},
 		{"clear screen", "\x1b[2Jgone", `\x1b[2Jgone`, ""},
 		{"cursor home", "\x1b[Hx", `\x1b[Hx`, ""},

@@ -46,22 +46,20 @@ func (s *Splitter) limit() int {
 
 // Feed gives the Splitter the next chunk of the stream. The Splitter reads chunk in
 // place until Next reports false, so the caller must not modify it before then.
-// Feeding before Next has reported false appends nothing: the unread rest of the
-// previous chunk is first moved into the Splitter's own buffer.
+// Feeding again before Next has reported false loses nothing: the unread rest of the
+// previous chunk is copied first.
 func (s *Splitter) Feed(chunk []byte) {
-	if len(s.chunk) > 0 {
-		// The caller did not drain the previous chunk; keep its rest, in order.
-		s.compact()
-		s.buf = append(s.buf, s.chunk...)
-		s.chunk = nil
-		// buf may now hold complete lines; route them back through chunk handling by
-		// treating buf as the pending chunk. This is rare and only costs a copy.
-		pending := s.buf
-		s.buf = nil
-		s.chunk = append(pending, chunk...)
+	if len(s.chunk) == 0 {
+		s.chunk = chunk
 		return
 	}
-	s.chunk = chunk
+	// Rare: the caller did not drain the previous chunk. Everything unread (the
+	// partial line and the rest of that chunk) goes in front of the new chunk, which
+	// Next then reads as usual.
+	s.compact()
+	pending := append(s.buf, s.chunk...)
+	s.buf = nil
+	s.chunk = append(pending, chunk...)
 }
 
 // compact drops the bytes of buf already returned by Next.
