@@ -617,6 +617,7 @@ func (sp *sourcesPanel) open(mode openMode) tea.Cmd {
 	}
 	req := groupItems(items, mode)
 	clear(sp.selected)
+	sp.setFilter("")
 	return func() tea.Msg { return openPanesMsg(req) }
 }
 
