@@ -448,6 +448,7 @@ type LokiError struct {
 	Message string
 }
 
+// Error returns "loki: 400 Bad Request (type): message", leaving out what is unknown.
 func (e *LokiError) Error() string {
 	var b strings.Builder
 	b.WriteString("loki: ")
