@@ -38,6 +38,8 @@ type Catalog struct {
 	Now func() time.Time
 	// Seed makes generated text reproducible.
 	Seed uint64
+	// WatchErr, when set, is what WatchPods fails with.
+	WatchErr error
 
 	mu     sync.Mutex
 	opened []ui.Selection
@@ -80,6 +82,9 @@ func (c *Catalog) now() time.Time {
 // WatchPods sends the snapshot once, then keeps the channel open until ctx
 // ends.
 func (c *Catalog) WatchPods(ctx context.Context) (<-chan []ui.PodInfo, error) {
+	if c.WatchErr != nil {
+		return nil, c.WatchErr
+	}
 	ch := make(chan []ui.PodInfo, 1)
 	ch <- c.Pods
 	go func() {
