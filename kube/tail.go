@@ -247,7 +247,7 @@ func (r *runner) run(ctx context.Context) error {
 				mode = r.afterRestart(r.restarts)
 				continue
 			case mode == readDrain:
-				if st.PodFinished || st.PodDeleting || st.PodDeleted {
+				if st.PodFinished || st.PodDeleting || st.PodDeleted || !st.WillRestart {
 					return r.finish(st, "")
 				}
 				// It may restart (CrashLoopBackOff): wait for the new container.

@@ -197,6 +197,7 @@ type containerState struct {
 	WaitingMsg    string // "waiting to start: ContainerCreating" etc.
 	LastID        string // the previous container's ID, from lastState, if any
 	PodFinished   bool   // the pod succeeded or failed: nothing will run again
+	WillRestart   bool   // once terminated, the kubelet starts this container again
 	PodDeleted    bool
 	PodDeleting   bool
 	ContainerGone bool // the pod no longer has this container
@@ -235,6 +236,7 @@ func stateOf(p *corev1.Pod, kind ContainerKind, name string) containerState {
 			st.Running = true
 		case cs.State.Terminated != nil:
 			st.Terminated = cs.State.Terminated
+			st.WillRestart = willRestart(p, kind, name, cs.State.Terminated.ExitCode)
 		case cs.State.Waiting != nil:
 			st.WaitingMsg = "waiting to start: " + cs.State.Waiting.Reason
 			if cs.State.Waiting.Message != "" {
@@ -245,6 +247,30 @@ func stateOf(p *corev1.Pod, kind ContainerKind, name string) containerState {
 	}
 	st.ContainerGone = true
 	return st
+}
+
+// willRestart reports whether the kubelet will start a terminated container again,
+// from the pod's (or, for native sidecars, the container's) restart policy.
+func willRestart(p *corev1.Pod, kind ContainerKind, name string, exit int32) bool {
+	if kind == Ephemeral || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		return false
+	}
+	if kind == Init {
+		for _, c := range p.Spec.InitContainers {
+			if c.Name == name && c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+				return true // a native sidecar
+			}
+		}
+		// A plain init container runs again only after a failure.
+		return exit != 0 && p.Spec.RestartPolicy != corev1.RestartPolicyNever
+	}
+	switch p.Spec.RestartPolicy {
+	case corev1.RestartPolicyNever:
+		return false
+	case corev1.RestartPolicyOnFailure:
+		return exit != 0
+	}
+	return true
 }
 
 // targetsOf lists the followed containers of a pod that have started at least once
