@@ -540,10 +540,21 @@ func (ls *lokiSection) viewRows(h int) []string {
 func (ls *lokiSection) ShortHelp() []key.Binding {
 	k := ls.c.keys
 	if ls.querying {
-		return []key.Binding{k.Accept, k.HistoryPrev, k.HistoryNext, k.Cancel}
+		run := k.Accept
+		run.SetHelp("enter", "run")
+		return []key.Binding{run, k.HistoryPrev, k.HistoryNext, k.Cancel}
+	}
+	accept := k.Accept
+	switch ls.level {
+	case lokiLabels:
+		accept.SetHelp("enter", "values")
+	case lokiValues:
+		accept.SetHelp("enter", "series")
+	default:
+		accept.SetHelp("enter", "open merged")
 	}
 	return []key.Binding{
-		when(k.Toggle, ls.level != lokiLabels), k.Accept, when(k.OpenSplit, ls.level != lokiLabels),
+		when(k.Toggle, ls.level != lokiLabels), accept, when(k.OpenSplit, ls.level != lokiLabels),
 		when(k.LokiBack, ls.level != lokiLabels), k.LokiQuery, k.Section,
 	}
 }

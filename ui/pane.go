@@ -261,11 +261,13 @@ func shortTags(names []string) []string {
 			}
 		}
 	}
+	seen := map[string]bool{}
 	for i, n := range names {
 		t := strings.TrimSuffix(n[cut:], suffix)
-		if t == "" {
+		if t == "" || seen[t] {
 			return slices.Clone(names)
 		}
+		seen[t] = true
 		out[i] = t
 	}
 	return out

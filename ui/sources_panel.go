@@ -84,7 +84,9 @@ type sourcesPanel struct {
 	pods    []PodInfo
 	podsErr string
 	loaded  bool
-	nameW   int // widest pod name
+	nameW   int               // widest pod name
+	nsPods  map[string]int    // pods per namespace
+	wlPods  map[string][2]int // ready and total pods per "ns/workload"
 
 	// filter always has the keyboard: typing filters, as in fzf. Pod,
 	// namespace and workload names cannot hold upper-case letters or most
@@ -171,8 +173,28 @@ func (sp *sourcesPanel) setPods(pods []PodInfo) {
 	})
 	sp.pods, sp.loaded = pods, true
 	sp.nameW = 0
-	for _, p := range pods {
+	sp.nsPods, sp.wlPods = map[string]int{}, map[string][2]int{}
+	present := map[string]bool{}
+	for i := range pods {
+		p := &pods[i]
 		sp.nameW = max(sp.nameW, measure(p.Name))
+		sp.nsPods[p.Namespace]++
+		c := sp.wlPods[p.Namespace+"/"+p.Workload]
+		c[1]++
+		if dot, _ := podState(p, sp.c.styles); dot == "●" {
+			c[0]++
+		}
+		sp.wlPods[p.Namespace+"/"+p.Workload] = c
+		present["pod:"+p.Key()] = true
+		for _, ct := range p.Containers {
+			present["ctr:"+p.Key()+"/"+ct] = true
+		}
+	}
+	// Forget selected pods and containers that are gone; workloads stay.
+	for k := range sp.selected {
+		if !strings.HasPrefix(k, "wl:") && !present[k] {
+			delete(sp.selected, k)
+		}
 	}
 	sp.rebuild()
 	if curKey != "" {
@@ -796,24 +818,10 @@ func (sp *sourcesPanel) rowView(i int) string {
 	var s string
 	switch r.kind {
 	case rowNamespace:
-		n := 0
-		for _, p := range sp.pods {
-			if p.Namespace == r.ns {
-				n++
-			}
-		}
-		s = st.PanelHeader.Render(" "+r.ns) + st.Faint.Render("  "+plural(n, "pod"))
+		s = st.PanelHeader.Render(" "+r.ns) + st.Faint.Render("  "+plural(sp.nsPods[r.ns], "pod"))
 	case rowWorkload:
-		ready, total := 0, 0
-		for _, p := range sp.pods {
-			if p.Namespace == r.ns && p.Workload == r.workload {
-				total++
-				if p.Phase == "Running" && p.Ready == p.Total && p.Total > 0 {
-					ready++
-				}
-			}
-		}
-		s = "  " + check(r.key(sp.pods)) + " " + st.PanelWorkload.Render(r.workload) + st.Faint.Render(fmt.Sprintf("  %d/%d ready", ready, total))
+		c := sp.wlPods[r.ns+"/"+r.workload]
+		s = "  " + check(r.key(sp.pods)) + " " + st.PanelWorkload.Render(r.workload) + st.Faint.Render(fmt.Sprintf("  %d/%d ready", c[0], c[1]))
 	case rowPod:
 		p := &sp.pods[r.pod]
 		dot, ds := podState(p, st)

@@ -14,8 +14,12 @@ var (
 	oAPI = &stream.Origin{ID: "prod/api-1/api", Name: "api-1/api"}
 )
 
-func webSel() Selection { return Selection{Pods: []PodRef{{Namespace: "prod", Name: "web-7d9f8b6c5-x2kq4"}}} }
-func apiSel() Selection { return Selection{Pods: []PodRef{{Namespace: "prod", Name: "api-5c7b9d4f8-w7q2c"}}} }
+func webSel() Selection {
+	return Selection{Pods: []PodRef{{Namespace: "prod", Name: "web-7d9f8b6c5-x2kq4"}}}
+}
+func apiSel() Selection {
+	return Selection{Pods: []PodRef{{Namespace: "prod", Name: "api-5c7b9d4f8-w7q2c"}}}
+}
 
 // onePane returns a model with one pane fed n lines "line %d".
 func onePane(t *testing.T, w, h, n int) (*Model, *pane, *feeder) {
@@ -200,8 +204,8 @@ func TestFilters(t *testing.T) {
 		texts []string
 		want  int
 	}{
-		{"include", []string{"f"}, []string{"line 1"}, 11},            // line 1, 10..19
-		{"exclude", []string{"F"}, []string{"line 1"}, 89},            // 100 - 11
+		{"include", []string{"f"}, []string{"line 1"}, 11}, // line 1, 10..19
+		{"exclude", []string{"F"}, []string{"line 1"}, 89}, // 100 - 11
 		{"include or include", []string{"f", "f"}, []string{"line 1", "line 2"}, 22},
 		{"include then exclude", []string{"f", "F"}, []string{"line 1", "line 1[0-4]"}, 6},
 		{"regexp", []string{"f"}, []string{`line [0-9]$`}, 10},
