@@ -532,7 +532,7 @@ func (ls *lokiSection) viewRows(h int) []string {
 	if ls.lc == nil {
 		hint = " : LogQL query needs Loki · tab pods"
 	}
-	rows = append(rows[:min(len(rows), h-1)], st.Faint.Render(hint))
+	rows = append(rows[:max(min(len(rows), h-1), 0)], st.Faint.Render(hint))
 	return rows
 }
 

@@ -19,6 +19,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -369,28 +370,28 @@ func (m *Model) route(b stream.Batch) {
 	for _, p := range m.panes {
 		byID[p.id] = p
 	}
+	// Lines come in runs of one origin; consecutive runs of one pane are
+	// handed over together.
 	lines := b.Lines
-	for start := 0; start < len(lines); {
-		id, ok := m.routes.pane(lines[start].Origin)
-		end := start + 1
-		for end < len(lines) && lines[end].Origin == lines[start].Origin {
-			end++
-		}
-		// Extend over following origins of the same pane.
-		for end < len(lines) {
-			id2, ok2 := m.routes.pane(lines[end].Origin)
-			if ok2 != ok || id2 != id {
-				break
-			}
-			o := lines[end].Origin
-			for end < len(lines) && lines[end].Origin == o {
-				end++
+	var cur, lastP *pane
+	var lastO *stream.Origin
+	start := 0
+	for i := range lines {
+		if o := lines[i].Origin; o != lastO || i == 0 {
+			lastO, lastP = o, nil
+			if id, ok := m.routes.pane(o); ok {
+				lastP = byID[id]
 			}
 		}
-		if p := byID[id]; ok && p != nil {
-			p.receive(lines[start:end], m.c.now)
+		if lastP != cur {
+			if cur != nil {
+				cur.receive(lines[start:i], m.c.now)
+			}
+			cur, start = lastP, i
 		}
-		start = end
+	}
+	if cur != nil {
+		cur.receive(lines[start:], m.c.now)
 	}
 	for o, n := range b.Dropped {
 		if id, ok := m.routes.pane(o); ok && byID[id] != nil {
@@ -799,8 +800,22 @@ func (m *Model) View() tea.View {
 	return v
 }
 
+// Below this size the UI only says that the terminal is too small.
+const (
+	minWidth  = 20
+	minHeight = 6
+)
+
 // render returns the screen content.
 func (m *Model) render() string {
+	if m.width < minWidth || m.height < minHeight {
+		msg := fmt.Sprintf("terminal too small (%dx%d): %dx%d at least", m.width, m.height, minWidth, minHeight)
+		var rows []string
+		for _, l := range strings.Split(ansi.Wrap(msg, m.width, " "), "\n") {
+			rows = append(rows, fitRow(l, m.width))
+		}
+		return finishRows(rows, m.width, m.height)
+	}
 	if m.fatal != nil {
 		return m.fatalView()
 	}
@@ -975,9 +990,17 @@ func (m *Model) fatalView() string {
 	st := m.c.styles
 	msg := clean(m.fatal.Error())
 	w := max(min(m.width-4, 100), 10)
-	box := st.FatalBox.Width(w).Render(
-		st.StatusError.Render("tailui cannot continue") + "\n\n" + msg + "\n\n" + st.Faint.Render("press any key to quit"))
-	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, box)
+	text := st.StatusError.Render("tailui cannot continue") + "\n\n" + msg + "\n\n" + st.Faint.Render("press any key to quit")
+	box := st.FatalBox.Width(w).Render(text)
+	if lipgloss.Height(box) > m.height || lipgloss.Width(box) > m.width {
+		box = lipgloss.NewStyle().Width(m.width).Render(text)
+	}
+	placed := lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, box)
+	var rows []string
+	for _, l := range strings.Split(placed, "\n") {
+		rows = append(rows, fitRow(l, m.width))
+	}
+	return finishRows(rows, m.width, m.height)
 }
 
 // Focused returns the number of the focused pane, 0 when none; for tests and

@@ -362,7 +362,7 @@ func fitWidth(s string, w int) string {
 		return s + strings.Repeat(" ", w-n)
 	}
 	if w <= 1 {
-		return strings.Repeat("…", w)
+		return strings.Repeat("…", max(w, 0))
 	}
 	rs := []rune(s)
 	if len(rs) != n { // wide runes: cut the tail

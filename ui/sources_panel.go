@@ -763,7 +763,7 @@ func (sp *sourcesPanel) View() string {
 	for len(rows) < sp.height-1 {
 		rows = append(rows, strings.Repeat(" ", w))
 	}
-	rows = append(rows[:min(len(rows), sp.height-1)], fitRow(st.Faint.Render(" "+sp.selectionSummary()), w))
+	rows = append(rows[:max(min(len(rows), sp.height-1), 0)], fitRow(st.Faint.Render(" "+sp.selectionSummary()), w))
 	return finishRows(rows, w, sp.height)
 }
 

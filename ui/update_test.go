@@ -616,3 +616,38 @@ type fatalErr struct{ msg string }
 
 func (e *fatalErr) Error() string { return "kube: " + e.msg }
 func (e *fatalErr) Unwrap() error { return ErrFatal }
+
+func TestTinyAndOddSizes(t *testing.T) {
+	sizes := [][2]int{{1, 1}, {2, 2}, {10, 3}, {20, 5}, {33, 7}, {80, 24}, {81, 25}, {250, 70}}
+	for _, sz := range sizes {
+		m, _ := newTestModel(t, sz[0], sz[1])
+		screen(t, m)
+		ps := openPanes(m, []string{"web", "api", "x"}, webSel(), apiSel(), webSel())
+		f := newFeeder(m, ps[0])
+		f.lines(sampleLines(oWeb, 30)...).lines(sampleLines(oAPI, 30)...).flush()
+		screen(t, m)
+		for _, k := range []string{"w", "t", "p", "p", "/", "e", "enter", "z", "?"} {
+			press(m, k)
+			screen(t, m)
+		}
+		press(m, "?", "z", "c", "esc", "v", "k", "esc", "x")
+		screen(t, m)
+		send(m, fatalMsg{err: ErrFatal})
+		screen(t, m)
+	}
+}
+
+func TestMouseDragSelects(t *testing.T) {
+	m, p, _ := onePane(t, 80, 24, 100)
+	screen(t, m) // rows map to lines as last drawn
+	send(m, tea.MouseClickMsg{Button: tea.MouseLeft, X: 3, Y: 5})
+	send(m, tea.MouseMotionMsg{Button: tea.MouseLeft, X: 3, Y: 8})
+	send(m, tea.MouseReleaseMsg{Button: tea.MouseLeft, X: 3, Y: 8})
+	if !p.selecting {
+		t.Fatal("drag did not select")
+	}
+	a, b := min(p.selA, p.selB), max(p.selA, p.selB)
+	if b-a != 3 {
+		t.Errorf("selected %d lines, want 4", b-a+1)
+	}
+}
