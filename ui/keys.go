@@ -19,6 +19,7 @@ type keyMap struct {
 	FocusRight key.Binding
 	FocusUp    key.Binding
 	FocusDown  key.Binding
+	FocusN     key.Binding
 	Zoom       key.Binding
 	Close      key.Binding
 	SplitRight key.Binding
@@ -103,7 +104,8 @@ func newKeyMap() *keyMap {
 		FocusRight: b(k("alt+right", "alt+l"), "alt+→", "pane right"),
 		FocusUp:    b(k("alt+up", "alt+k"), "alt+↑", "pane above"),
 		FocusDown:  b(k("alt+down", "alt+j"), "alt+↓", "pane below"),
-		Zoom:       b(k("z"), "z", "zoom"),
+		FocusN:     b(k("alt+1", "alt+2", "alt+3", "alt+4", "alt+5", "alt+6", "alt+7", "alt+8", "alt+9"), "alt+1…9", "pane by position"),
+		Zoom:       b(k("z"), "z", "zoom (esc too)"),
 		Close:      b(k("x", "ctrl+w"), "x", "close pane"),
 		SplitRight: b(k("|", "%"), "|", "split right"),
 		SplitDown:  b(k("-", "\""), "-", "split down"),

@@ -655,6 +655,17 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.moveFocus(0, -1)
 	case key.Matches(msg, k.FocusDown):
 		m.moveFocus(0, 1)
+	case key.Matches(msg, k.FocusN):
+		leaves := m.tree.leaves()
+		if i := int(msg.Code - '1'); i >= 0 && i < len(leaves) {
+			m.setFocus(leaves[i].pane)
+			if m.zoomed {
+				m.layout()
+			}
+		}
+	case key.Matches(msg, k.Cancel) && m.zoomed && p != nil && !p.selecting && p.buf.search == nil:
+		m.zoomed = false
+		m.layout()
 	case key.Matches(msg, k.Zoom):
 		if len(m.panes) > 1 || m.zoomed {
 			m.zoomed = !m.zoomed
@@ -792,7 +803,6 @@ func (m *Model) View() tea.View {
 	if m.opts.Mouse {
 		v.MouseMode = tea.MouseModeCellMotion
 	}
-	v.WindowTitle = "tailui"
 	if m.width <= 0 || m.height <= 0 {
 		return v
 	}
@@ -944,7 +954,7 @@ func (m *Model) helpView() string {
 	}
 	groups := []group{
 		{"Global", []key.Binding{k.Quit, k.Help, k.Sources, k.Cancel}},
-		{"Panes", []key.Binding{k.FocusNext, k.FocusPrev, k.FocusLeft, k.FocusRight, k.FocusUp, k.FocusDown, k.Zoom, k.Close}},
+		{"Panes", []key.Binding{k.FocusNext, k.FocusPrev, k.FocusLeft, k.FocusRight, k.FocusUp, k.FocusDown, k.FocusN, k.Zoom, k.Close}},
 		{"Layout", []key.Binding{k.SplitRight, k.SplitDown, k.Wider, k.Narrower, k.Taller, k.Shorter, k.Equalize}},
 		{"Scroll", []key.Binding{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right}},
 		{"Search & filter", []key.Binding{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Highlight, k.Rules}},

@@ -705,11 +705,11 @@ func (p *pane) acceptInput() tea.Cmd {
 			}
 		}
 		n := len(p.buf.matches)
-		kind := "regexp"
+		msg := fmt.Sprintf("/%s: %s", value, plural(n, "matching line"))
 		if m.Err() != nil {
-			kind = "text"
+			msg += " (not a valid regexp: matched as text)"
 		}
-		return statusCmd(fmt.Sprintf("%s %q: %d matching lines", kind, value, n), n == 0)
+		return statusCmd(msg, n == 0)
 	case inputInclude, inputExclude, inputHighlight:
 		if value == "" {
 			p.applyRules(nil)
