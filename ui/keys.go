@@ -158,7 +158,7 @@ func newKeyMap() *keyMap {
 		OpenMerged:   b(k("enter"), "enter", "open merged"),
 		OpenSplit:    b(k("O", "ctrl+enter", "alt+enter"), "O", "pane per pod"),
 		OpenWorkload: b(k("W"), "W", "pane per workload"),
-		FilterPods:   b(nil, "type", "filter"),
+		FilterPods:   b(k("/"), "type", "filter"),
 		Section:      b(k("tab"), "tab", "pods/loki"),
 		LokiQuery:    b(k(":"), ":", "LogQL query"),
 		LokiBack:     b(k("left", "backspace"), "←", "back"),
