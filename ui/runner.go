@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -94,6 +95,20 @@ func (s *paneSink) Status(st stream.Status) {
 	s.out.Status(st)
 }
 
+// sourceSink is the sink one source writes to: it notes whether the source
+// ever reported a state, so that a source that ends without a word still
+// shows as ended.
+type sourceSink struct {
+	*paneSink
+	spoke atomic.Bool
+}
+
+// Status implements stream.Sink.
+func (s *sourceSink) Status(st stream.Status) {
+	s.spoke.Store(true)
+	s.paneSink.Status(st)
+}
+
 // batchMsg carries one frame's worth of lines and statuses, and when it was
 // taken from the hub.
 type batchMsg struct {
@@ -124,15 +139,23 @@ func runSources(ctx context.Context, id paneID, srcs []stream.Source, routes *ro
 	for i, src := range srcs {
 		self := &stream.Origin{ID: fmt.Sprintf("tailui/pane-%d/source-%d", id, i), Name: fmt.Sprintf("source %d", i+1)}
 		go func() {
+			ss := &sourceSink{paneSink: sink}
 			err := func() (err error) {
 				defer func() {
 					if r := recover(); r != nil {
 						err = fmt.Errorf("source panicked: %v", r)
 					}
 				}()
-				return src.Run(ctx, sink)
+				return src.Run(ctx, ss)
 			}()
-			if err == nil || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				if !ss.spoke.Load() {
+					sink.Lines([]stream.Line{{Origin: self, Kind: stream.KindEnded, Text: "ended", Time: now()}})
+					sink.Status(stream.Status{Origin: self, State: stream.StateEnded, At: now()})
+				}
 				return
 			}
 			msg := clean(err.Error())
