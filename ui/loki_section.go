@@ -398,7 +398,11 @@ func (ls *lokiSection) queryKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		ls.histPos = len(ls.history)
 		req := openRequest{sels: []Selection{{LokiQueries: []string{q}}}, titles: []string{q}}
-		return func() tea.Msg { return openPanesMsg(req) }
+		open := func() tea.Msg { return openPanesMsg(req) }
+		if save := ls.c.saveQuery; save != nil {
+			return tea.Batch(open, func() tea.Msg { save(q); return nil })
+		}
+		return open
 	case key.Matches(msg, k.HistoryPrev):
 		if ls.histPos > 0 {
 			ls.histPos--

@@ -33,6 +33,7 @@ type common struct {
 	loc          *time.Location // zone of local timestamps
 	tmux         bool
 	queryHistory []string
+	saveQuery    func(string)
 }
 
 // tickMsg drives the clock: status expiry, rates, relative times.
@@ -144,6 +145,7 @@ func New(ctx context.Context, opts Options) *Model {
 		loc:          time.Local,
 		tmux:         opts.Tmux,
 		queryHistory: opts.QueryHistory,
+		saveQuery:    opts.SaveQuery,
 	}
 	m := &Model{
 		opts:      opts,

@@ -63,6 +63,9 @@ type Options struct {
 	Debug io.Writer
 	// QueryHistory seeds the LogQL query history, oldest first.
 	QueryHistory []string
+	// SaveQuery, when set, is called (from a command goroutine) with each
+	// LogQL query the user runs, so that the caller can keep the history.
+	SaveQuery func(query string)
 	// Now returns the current time; nil means time.Now. Tests inject a fixed
 	// clock. It is read only in Update, never in View.
 	Now func() time.Time

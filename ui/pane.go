@@ -221,7 +221,7 @@ func (p *pane) noteDropped(o *stream.Origin, n int) {
 func (p *pane) computeTagWidth() int {
 	names := make([]string, len(p.origins))
 	for i, o := range p.origins {
-		names[i] = o.Name
+		names[i] = clean(o.Name)
 	}
 	tags := shortTags(names)
 	p.tags = make(map[*stream.Origin]string, len(tags))

@@ -348,7 +348,7 @@ func (p *pane) tag(o *stream.Origin) string {
 	if !ok {
 		name = "?"
 		if o != nil {
-			name = o.Name
+			name = clean(o.Name)
 		}
 	}
 	return fitWidth(name, p.tagWidth)
