@@ -71,6 +71,15 @@ func TestGolden(t *testing.T) {
 			press(m, "enter", "k", "k")
 			f.lines(sampleLines(web, 5)...).flush()
 		}},
+		{"pretty", func(t *testing.T, m *Model) {
+			ps := openPanes(m, []string{"web-7d9f8b6c5-x2kq4"}, Selection{Pods: []PodRef{{Namespace: "prod", Name: "web-7d9f8b6c5-x2kq4"}}})
+			f := newFeeder(m, ps[0])
+			f.status(stream.Status{Origin: web, State: stream.StateLive})
+			f.lines(sampleLines(web, 16)...).flush()
+			press(m, "t", "t", "p", "p", "m")
+			typeText(m, "cache")
+			press(m, "enter")
+		}},
 		{"two_panes", func(t *testing.T, m *Model) {
 			ps := openPanes(m, []string{"web-7d9f8b6c5-x2kq4", "api-5c7b9d4f8-w7q2c"},
 				Selection{Pods: []PodRef{{Namespace: "prod", Name: "web-7d9f8b6c5-x2kq4"}}},

@@ -460,7 +460,8 @@ func (ls *lokiSection) open(split bool) tea.Cmd {
 	return func() tea.Msg { return openPanesMsg(req) }
 }
 
-// clickRow moves the cursor to list row y.
+// clickRow moves the cursor to the row at y, counted from the section's
+// first row (where Loki is described; the list starts three rows below).
 func (ls *lokiSection) clickRow(y int) {
 	i := ls.offset + y - 3
 	if i >= 0 && i < len(ls.shown) {

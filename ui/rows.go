@@ -93,7 +93,8 @@ func (w *rowWriter) endRow() {
 	w.col, w.full = 0, false
 }
 
-// newRow ends the current row and starts a continuation row.
+// newRow ends the current row and starts the next one, indented when it
+// continues the same line.
 func (w *rowWriter) newRow(continuation bool) {
 	p := w.cur
 	w.endRow()
@@ -119,7 +120,8 @@ func (w *rowWriter) newRow(continuation bool) {
 func (w *rowWriter) write(text string, p paint) {
 	for len(text) > 0 {
 		if text[0] == '\n' {
-			w.newRow(false)
+			w.newRow(true)
+			w.skipped = 0
 			text = text[1:]
 			continue
 		}

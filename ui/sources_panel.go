@@ -365,13 +365,13 @@ func (sp *sourcesPanel) Update(msg tea.Msg) (*sourcesPanel, tea.Cmd) {
 // clickRow moves the cursor to the list row at screen row y (relative to
 // the panel); a click on the selected row's checkbox toggles it.
 func (sp *sourcesPanel) clickRow(x, y int) {
-	if sp.section != sectionPods {
-		sp.loki.clickRow(y - sp.chromeHeight() + 1)
-		return
-	}
-	top := 2
+	top := 2 // tabs and filter rows
 	if sp.hint != "" {
 		top++
+	}
+	if sp.section != sectionPods {
+		sp.loki.clickRow(y - (top - 1))
+		return
 	}
 	i := sp.offset + y - top
 	if i < 0 || i >= len(sp.rows) || y-top >= sp.listHeight() {

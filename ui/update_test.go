@@ -651,3 +651,30 @@ func TestMouseDragSelects(t *testing.T) {
 		t.Errorf("selected %d lines, want 4", b-a+1)
 	}
 }
+
+func TestPanelClicks(t *testing.T) {
+	m, _ := newTestModel(t, 100, 30)
+	view := strings.Split(screen(t, m), "\n")
+	// Click the row that shows ledger-0: the cursor goes there.
+	for y, row := range view {
+		if strings.Contains(row, "ledger-0") {
+			send(m, tea.MouseClickMsg{Button: tea.MouseLeft, X: 10, Y: y})
+			break
+		}
+	}
+	if r, ok := m.panel.row(m.panel.cursor); !ok || r.kind != rowPod || m.panel.pods[r.pod].Name != "ledger-0" {
+		t.Fatalf("click did not move the cursor to ledger-0")
+	}
+	press(m, "tab")
+	runCmd(m, send(m, lokiReadyMsg{lc: fakeLoki{}}))
+	view = strings.Split(screen(t, m), "\n")
+	for y, row := range view {
+		if strings.Contains(row, "namespace") && !strings.Contains(row, "{") {
+			send(m, tea.MouseClickMsg{Button: tea.MouseLeft, X: 10, Y: y})
+			break
+		}
+	}
+	if it, _ := m.panel.loki.current(); it != "namespace" {
+		t.Errorf("Loki click selected %q, want namespace", it)
+	}
+}
