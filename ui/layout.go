@@ -123,6 +123,41 @@ func (t *layoutTree) add(p *pane) {
 	t.split(best.pane, p, dir)
 }
 
+// grid lays out panes, which must be all the panes, as a grid that fits r:
+// columns at least 40 cells wide, cells about as wide as they are tall on
+// screen, rows filled first.
+func (t *layoutTree) grid(panes []*pane, r rect) {
+	k := len(panes)
+	if k == 0 {
+		t.root = nil
+		return
+	}
+	cols := int(math.Round(math.Sqrt(float64(k) * float64(r.w) / (2.5 * float64(max(r.h, 1))))))
+	cols = min(max(cols, 1), k, max(r.w/40, 1))
+	var rows []*node
+	for i := 0; i < k; i += cols {
+		var cells []*node
+		for _, p := range panes[i:min(i+cols, k)] {
+			cells = append(cells, &node{pane: p})
+		}
+		rows = append(rows, chain(cells, splitSideBySide))
+	}
+	t.root = chain(rows, splitStacked)
+	t.root.parent = nil
+	t.equalize()
+}
+
+// chain joins nodes with splits in direction dir, first node first.
+func chain(nodes []*node, dir splitDir) *node {
+	if len(nodes) == 1 {
+		return nodes[0]
+	}
+	rest := chain(nodes[1:], dir)
+	n := &node{dir: dir, ratio: 0.5, children: [2]*node{nodes[0], rest}}
+	nodes[0].parent, rest.parent = n, n
+	return n
+}
+
 // remove takes p out of the tree; its sibling takes the parent's place.
 func (t *layoutTree) remove(p *pane) {
 	n := t.find(p)

@@ -426,6 +426,8 @@ func (m *Model) openPanes(req openRequest) tea.Cmd {
 	if m.target != nil {
 		prev, dir = m.target.pane, m.target.dir
 	}
+	// Several panes into an empty screen: a grid.
+	gridded := m.tree.root == nil && m.target == nil && len(req.sels) > 1
 	for i, sel := range req.sels {
 		title := "pane"
 		if i < len(req.titles) {
@@ -434,13 +436,17 @@ func (m *Model) openPanes(req openRequest) tea.Cmd {
 		p := newPane(m.nextID, m.c, title, sel, &m.opts)
 		m.nextID++
 		m.panes = append(m.panes, p)
-		if m.target != nil && m.tree.find(prev) != nil {
+		switch {
+		case gridded:
+		case m.target != nil && m.tree.find(prev) != nil:
 			m.tree.split(prev, p, dir)
 			prev = p
-		} else {
+		default:
 			m.tree.add(p)
 		}
-		m.layout()
+		if !gridded {
+			m.layout()
+		}
 		if first == nil {
 			first = p
 		}
@@ -449,6 +455,9 @@ func (m *Model) openPanes(req openRequest) tea.Cmd {
 			srcs, err := cat.Open(sel)
 			return sourcesOpenedMsg{pane: id, srcs: srcs, err: err}
 		})
+	}
+	if gridded {
+		m.tree.grid(m.panes, m.body)
 	}
 	m.target = nil
 	m.zoomed = false

@@ -255,3 +255,38 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 		t.Errorf("escaped name not shown:\n%s", ansi.Strip(s))
 	}
 }
+
+func TestGrid(t *testing.T) {
+	cases := []struct {
+		n, w, h  int
+		cols     int
+		rowsWant int
+	}{
+		{2, 160, 46, 2, 1},
+		{4, 160, 46, 2, 2},
+		{6, 160, 46, 3, 2},
+		{6, 80, 22, 2, 3},
+		{3, 60, 22, 1, 3},
+	}
+	for _, c := range cases {
+		var tr layoutTree
+		var ps []*pane
+		for i := range c.n {
+			ps = append(ps, &pane{id: paneID(i + 1)})
+		}
+		tr.grid(ps, rect{0, 0, c.w, c.h})
+		tr.arrange(rect{0, 0, c.w, c.h})
+		xs, ys := map[int]bool{}, map[int]bool{}
+		area := 0
+		for _, l := range tr.leaves() {
+			xs[l.area.x], ys[l.area.y] = true, true
+			area += l.area.w * l.area.h
+		}
+		if len(xs) != c.cols || len(ys) != c.rowsWant {
+			t.Errorf("%d panes in %dx%d: %d columns, %d rows; want %d, %d", c.n, c.w, c.h, len(xs), len(ys), c.cols, c.rowsWant)
+		}
+		if got := tr.leaves(); len(got) != c.n || got[0].pane != ps[0] || got[c.n-1].pane != ps[c.n-1] {
+			t.Errorf("grid lost or reordered panes")
+		}
+	}
+}
