@@ -89,10 +89,17 @@ func newTestModel(t testing.TB, w, h int) (*Model, *fakeCatalog) {
 	m := New(context.Background(), Options{Catalog: cat, Now: func() time.Time { return testNow }})
 	t.Cleanup(m.Shutdown)
 	m.c.loc = time.UTC
+	// Delayed messages are kept for the test to deliver.
+	m.c.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
+		return func() tea.Msg { return delayedMsg{msg} }
+	}
 	send(m, tea.WindowSizeMsg{Width: w, Height: h})
 	send(m, podsMsg{pods: cat.pods})
 	return m, cat
 }
+
+// delayedMsg wraps what common.after would deliver later; runCmd drops it.
+type delayedMsg struct{ msg tea.Msg }
 
 // send runs Update and drops the command.
 func send(m *Model, msg tea.Msg) tea.Cmd {

@@ -34,6 +34,13 @@ type common struct {
 	tmux         bool
 	queryHistory []string
 	saveQuery    func(string)
+	// after returns a command that delivers msg after d (tea.Tick); tests
+	// replace it to control time.
+	after func(d time.Duration, msg tea.Msg) tea.Cmd
+}
+
+func afterTick(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 }
 
 // tickMsg drives the clock: status expiry, rates, relative times.
@@ -146,6 +153,7 @@ func New(ctx context.Context, opts Options) *Model {
 		tmux:         opts.Tmux,
 		queryHistory: opts.QueryHistory,
 		saveQuery:    opts.SaveQuery,
+		after:        afterTick,
 	}
 	m := &Model{
 		opts:      opts,
@@ -320,6 +328,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.fatal = msg.err
 		return m, nil
 
+	case filterDebounceMsg:
+		if p := m.paneByID(msg.pane); p != nil {
+			p.applyPending(msg.seq)
+		}
+		return m, nil
+
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 
@@ -349,7 +363,7 @@ func (m *Model) scheduleMerge() tea.Cmd {
 	for _, p := range m.panes {
 		if p.holding() {
 			m.mergeTick = true
-			return tea.Tick(m.opts.FrameInterval*3, func(time.Time) tea.Msg { return mergeTickMsg{} })
+			return m.c.after(m.opts.FrameInterval*3, mergeTickMsg{})
 		}
 	}
 	return nil

@@ -82,10 +82,10 @@ type pane struct {
 	live      *stream.Matcher // pattern being typed, highlighted as it is typed
 	cur       int64           // current search match, -1 for none
 	nextColor int
+	filterSeq int // bumped by every edit of a filter being typed
 
 	mode        inputMode
 	input       textinput.Model
-	savedSearch *stream.Matcher // search in force before the prompt opened
 	rulesOpen   bool
 	rulesCursor int
 
@@ -335,8 +335,7 @@ func (p *pane) Update(msg tea.Msg) (*pane, tea.Cmd) {
 		if p.mode != inputNone {
 			var cmd tea.Cmd
 			p.input, cmd = p.input.Update(msg)
-			p.inputChanged()
-			return p, cmd
+			return p, tea.Batch(cmd, p.inputChanged())
 		}
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -609,7 +608,6 @@ func (p *pane) openInput(m inputMode) tea.Cmd {
 	case inputSearch:
 		ti.Prompt = "/"
 		ti.Placeholder = "search (regexp, smart case)"
-		p.savedSearch = p.buf.search
 		if p.buf.search != nil {
 			ti.SetValue(p.buf.search.Pattern())
 		}
@@ -641,26 +639,52 @@ func (p *pane) closeInput() {
 	p.invalidate()
 }
 
+// filterDebounceMsg applies a filter being typed once typing pauses.
+type filterDebounceMsg struct {
+	pane paneID
+	seq  int
+}
+
+// Filtering a big buffer with a regular expression takes tens of
+// milliseconds; past this many lines a filter being typed waits for a pause.
+const (
+	debounceLines = 20_000
+	debounceDelay = 150 * time.Millisecond
+)
+
 // inputChanged applies what is being typed: searches and highlights light
-// up as they are typed, filters apply live.
-func (p *pane) inputChanged() {
+// up as they are typed, filters apply live (after a short pause when the
+// buffer is big and the pattern a regular expression).
+func (p *pane) inputChanged() tea.Cmd {
 	m := newMatcher(p.input.Value())
-	switch p.mode {
-	case inputSearch, inputHighlight:
-		p.live = m
-	case inputInclude, inputExclude:
-		p.live = m
-		if m == nil {
-			p.applyRules(nil)
-		} else {
-			kind := ruleInclude
-			if p.mode == inputExclude {
-				kind = ruleExclude
-			}
-			p.applyRules(&rule{kind: kind, pattern: m.Pattern(), m: m})
-		}
-	}
+	p.live = m
 	p.invalidate()
+	if p.mode != inputInclude && p.mode != inputExclude {
+		return nil
+	}
+	p.filterSeq++
+	if m != nil && p.buf.kept() > debounceLines && strings.ContainsAny(m.Pattern(), `\.+*?()|[]{}^$`) {
+		return p.c.after(debounceDelay, filterDebounceMsg{p.id, p.filterSeq})
+	}
+	p.applyPending(p.filterSeq)
+	return nil
+}
+
+// applyPending applies the filter being typed, unless typing went on since.
+func (p *pane) applyPending(seq int) {
+	if seq != p.filterSeq || (p.mode != inputInclude && p.mode != inputExclude) {
+		return
+	}
+	m := newMatcher(p.input.Value())
+	if m == nil {
+		p.applyRules(nil)
+		return
+	}
+	kind := ruleInclude
+	if p.mode == inputExclude {
+		kind = ruleExclude
+	}
+	p.applyRules(&rule{kind: kind, pattern: m.Pattern(), m: m})
 }
 
 func (p *pane) handleInputKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -680,7 +704,7 @@ func (p *pane) handleInputKey(msg tea.KeyPressMsg) tea.Cmd {
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
 	if p.input.Value() != before {
-		p.inputChanged()
+		cmd = tea.Batch(cmd, p.inputChanged())
 	}
 	p.dirty = true
 	return cmd

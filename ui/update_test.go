@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -676,5 +677,53 @@ func TestPanelClicks(t *testing.T) {
 	}
 	if it, _ := m.panel.loki.current(); it != "namespace" {
 		t.Errorf("Loki click selected %q, want namespace", it)
+	}
+}
+
+func TestFilterDebounce(t *testing.T) {
+	m, p, _ := onePane(t, 80, 24, debounceLines+1000)
+	press(m, "f")
+	var pending []tea.Msg
+	for _, r := range "line 1.*0$" {
+		cmd := send(m, tea.KeyPressMsg{Code: r, Text: string(r)})
+		var walk func(c tea.Cmd)
+		walk = func(c tea.Cmd) {
+			if c == nil {
+				return
+			}
+			switch msg := c().(type) {
+			case tea.BatchMsg:
+				for _, c := range msg {
+					walk(c)
+				}
+			case delayedMsg:
+				pending = append(pending, msg.msg)
+			}
+		}
+		walk(cmd)
+	}
+	if len(pending) == 0 {
+		t.Fatal("no debounced filter scheduled")
+	}
+	// Stale ticks do nothing; the last one applies the filter.
+	before := p.buf.count()
+	for _, msg := range pending[:len(pending)-1] {
+		send(m, msg)
+	}
+	if p.buf.count() != before {
+		t.Error("a stale debounce tick applied a filter")
+	}
+	send(m, pending[len(pending)-1])
+	want := 0
+	for i := range debounceLines + 1000 {
+		if s := fmt.Sprint("line ", i); strings.HasPrefix(s, "line 1") && strings.HasSuffix(s, "0") {
+			want++
+		}
+	}
+	if got := p.buf.count(); got != want {
+		t.Errorf("after the pause %d lines shown, want %d", got, want)
+	}
+	if len(pending) != 4 { // ".", "*", "0", "$" waited; "line 1" applied at once
+		t.Errorf("%d debounced applications, want 4", len(pending))
 	}
 }
