@@ -43,6 +43,7 @@ type rowWriter struct {
 	full      bool  // the current row is full and the line goes on (no wrap)
 	lastStart int   // buf offset of the last cell written (no wrap), for the ellipsis
 	lastW     int
+	raw       bool // the row holds SGR sequences of the line itself
 }
 
 func (w *rowWriter) reset(width int, wrap bool) {
@@ -74,9 +75,9 @@ func (w *rowWriter) endRow() {
 		w.buf = append(w.buf, "…"...)
 		w.col++
 	}
-	if w.cur != "" {
+	if w.cur != "" || w.raw {
 		w.buf = append(w.buf, paintReset...)
-		w.cur = ""
+		w.cur, w.raw = "", false
 	}
 	if w.base != "" && w.col < w.width {
 		w.buf = append(w.buf, w.base...)
@@ -124,6 +125,17 @@ func (w *rowWriter) write(text string, p paint) {
 			w.skipped = 0
 			text = text[1:]
 			continue
+		}
+		if text[0] == 0x1b {
+			// Only SGR sequences can be here (Sanitize keeps no other
+			// escape): pass them through, taking no room.
+			n := sgrLen(text)
+			if n > 0 {
+				w.buf = append(w.buf, text[:n]...)
+				w.raw = true
+				text = text[n:]
+				continue
+			}
 		}
 		// Fast path: a run of printable ASCII.
 		n := 0
@@ -205,6 +217,24 @@ func (w *rowWriter) writeCluster(cl string, gw int, p paint) {
 func (w *rowWriter) finish() []string {
 	w.endRow()
 	return w.rows
+}
+
+// sgrLen returns the length of the SGR sequence ESC [ params m at the start
+// of s, or 0.
+func sgrLen(s string) int {
+	if len(s) < 3 || s[0] != 0x1b || s[1] != '[' {
+		return 0
+	}
+	for i := 2; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 'm':
+			return i + 1
+		case c >= '0' && c <= '9' || c == ';' || c == ':':
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // overlay splits plain into segments painted by base spans, with over spans

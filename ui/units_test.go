@@ -96,6 +96,7 @@ func TestRowWriter(t *testing.T) {
 		{"wide runes", 5, true, 0, 0, []seg{{"日本語です", ""}}, []string{"日本 ", "語で ", "す   "}},
 		{"newline", 4, false, 0, 0, []seg{{"ab\ncd", ""}}, []string{"ab  ", "cd  "}},
 		{"newline keeps the indent", 6, false, 0, 2, []seg{{"ab", ""}, {"{\n  x", ""}}, []string{"ab{   ", "    x "}},
+		{"keeps the line's SGR", 4, false, 0, 0, []seg{{"\x1b[31mab\x1b[0mc", ""}}, []string{"\x1b[31mab\x1b[0mc\x1b[m "}},
 		{"paint is closed per row", 3, true, 0, 0, []seg{{"abcd", "\x1b[1m"}}, []string{"\x1b[1mabc\x1b[m", "\x1b[1md\x1b[m  "}},
 	}
 	for _, c := range cases {
