@@ -948,25 +948,24 @@ func (m *Model) shortHelp() []key.Binding {
 	if m.showHelp {
 		return []key.Binding{k.Up, k.Down, when(k.Cancel, true), k.Quit}
 	}
-	var out []key.Binding
+	// Help comes first so that it survives truncation on narrow terminals.
 	if m.showPanel || len(m.panes) == 0 {
-		out = append(out, m.panel.ShortHelp()...)
-		if !m.panel.loki.querying {
-			out = append(out, k.Help, k.PanelQuit)
+		if m.panel.loki.querying {
+			return m.panel.ShortHelp()
 		}
-		return out
+		return append(append([]key.Binding{k.Help}, m.panel.ShortHelp()...), k.PanelQuit)
 	}
+	if m.focus != nil && (m.focus.capturesKeys() || m.focus.rulesOpen) {
+		return m.focus.ShortHelp()
+	}
+	out := []key.Binding{k.Help}
 	if m.focus != nil {
-		if m.focus.capturesKeys() || m.focus.rulesOpen {
-			return m.focus.ShortHelp()
-		}
 		out = append(out, m.focus.ShortHelp()...)
 	}
 	multi := len(m.panes) > 1
-	out = append(out,
+	return append(out,
 		k.Sources, when(k.FocusNext, multi), when(k.Zoom, multi || m.zoomed), k.SplitRight, k.SplitDown,
-		k.Close, k.Help, k.Quit)
-	return out
+		k.Close, k.Quit)
 }
 
 // helpView draws the full key reference, grouped, in as many columns as fit.
