@@ -117,3 +117,19 @@ func TestFlowFatal(t *testing.T) {
 		t.Error("the final model has no error")
 	}
 }
+
+func TestFlowInitialSelection(t *testing.T) {
+	cat := demo.New()
+	cat.Rate = -1
+	sel := &ui.Selection{Pods: []ui.PodRef{{Namespace: "prod", Name: "ledger-0"}, {Namespace: "prod", Name: "api-5c7b9d4f8-k3j9h"}}}
+	m := ui.New(context.Background(), ui.Options{Catalog: cat, Initial: sel, InitialSplit: true, Timestamps: ui.TimestampsUTC})
+	t.Cleanup(m.Shutdown)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+	waitFor(t, tm, "ledger-0", "api-5c7b9d4f8-k3j9h", "live", "utc")
+	tm.Send(keyMsg("q"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(flowTimeout)).(*ui.Model)
+	if fm.Panes() != 2 {
+		t.Errorf("panes = %d, want 2", fm.Panes())
+	}
+}
