@@ -933,9 +933,9 @@ func (p *pane) titleBar() string {
 	toneStyle := bar
 	switch tone {
 	case 1:
-		toneStyle = st.TitleWarn(p.focused)
+		toneStyle = st.titleWarn(p.focused)
 	case 2:
-		toneStyle = st.TitleErr(p.focused)
+		toneStyle = st.titleErr(p.focused)
 	}
 	var badges []string
 	if !p.follow {

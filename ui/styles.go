@@ -269,16 +269,16 @@ func NewStyles(t Theme, p colorprofile.Profile) *Styles {
 	return s
 }
 
-// TitleWarn returns the title style for sources in trouble.
-func (s *Styles) TitleWarn(focused bool) lipgloss.Style {
+// titleWarn returns the title style for sources in trouble.
+func (s *Styles) titleWarn(focused bool) lipgloss.Style {
 	if focused {
 		return s.TitleFocusedWarn
 	}
 	return s.TitleBlurredWarn
 }
 
-// TitleErr returns the title style for failed sources.
-func (s *Styles) TitleErr(focused bool) lipgloss.Style {
+// titleErr returns the title style for failed sources.
+func (s *Styles) titleErr(focused bool) lipgloss.Style {
 	if focused {
 		return s.TitleFocusedErr
 	}
