@@ -90,13 +90,17 @@ func loadBed() error {
 	if bed.kubeconfig == "" {
 		return fmt.Errorf("hack/testbed env printed no KUBECONFIG")
 	}
-	// Always test the tailui of this tree: build it fresh.
-	bed.tailui = filepath.Join(bed.state, "bin", "tailui-e2e")
-	build := exec.Command("go", "build", "-o", bed.tailui, ".")
-	build.Dir = bed.root
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("build tailui: %v\n%s", err, out)
+	// Test the tailui of this tree, built fresh, unless TAILUI_E2E_BINARY names
+	// another build (a release archive's binary, say).
+	bed.tailui = os.Getenv("TAILUI_E2E_BINARY")
+	if bed.tailui == "" {
+		bed.tailui = filepath.Join(bed.state, "bin", "tailui-e2e")
+		build := exec.Command("go", "build", "-o", bed.tailui, ".")
+		build.Dir = bed.root
+		build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("build tailui: %v\n%s", err, out)
+		}
 	}
 	ver := os.Getenv("K8S_VERSION")
 	if ver == "" {

@@ -893,11 +893,13 @@ func reconnectText(s stream.Status, now time.Time) string {
 	return t
 }
 
-// formatRate formats lines per second compactly: 0/s, 42/s, 1.2k/s, 50k/s.
+// formatRate formats lines per second compactly: 0/s, 0.4/s, 42/s, 1.2k/s, 50k/s.
 func formatRate(r float64) string {
 	switch {
+	case r == 0:
+		return "0/s"
 	case r < 10:
-		return fmt.Sprintf("%.0f/s", r)
+		return fmt.Sprintf("%.1f/s", r) // a quiet pod still shows it is alive
 	case r < 1000:
 		return fmt.Sprintf("%d/s", int(r))
 	case r < 10000:
