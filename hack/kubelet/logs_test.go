@@ -574,3 +574,57 @@ func TestRotationKeepsTheNewest(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestSyncUpdates(t *testing.T) {
+	b := newTestBed(t)
+	pod := &v1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "logs-test", Name: "upd", UID: "uid-upd",
+			Annotations: map[string]string{testbedspec.LogsAnnotation("app"): "history=3,rate=0"}},
+		Spec: v1.PodSpec{NodeName: "testbed-node", Containers: []v1.Container{{Name: "app", Image: "a:1"}}},
+	}
+	p, _ := b.store.Sync(pod.DeepCopy())
+	if ip, dialable := p.addr(); dialable || !strings.HasPrefix(ip, "10.213.78.") {
+		t.Fatalf("allocated IP %s, dialable %v", ip, dialable)
+	}
+
+	// An ephemeral container appears (kubectl debug) and the pod IP annotation changes.
+	pod.Spec.EphemeralContainers = []v1.EphemeralContainer{{EphemeralContainerCommon: v1.EphemeralContainerCommon{Name: "dbg", Image: "busybox"}}}
+	pod.Annotations[testbedspec.AnnotationPodIP] = "127.0.0.1"
+	if again, created := b.store.Sync(pod.DeepCopy()); again != p || created {
+		t.Fatal("an update made a new pod")
+	}
+	st := podStatus(p, "127.0.0.1")
+	if st.PodIP != "127.0.0.1" || len(st.EphemeralContainerStatuses) != 1 || st.EphemeralContainerStatuses[0].State.Running == nil {
+		t.Fatalf("after update: ip %s, ephemeral %+v", st.PodIP, st.EphemeralContainerStatuses)
+	}
+	if b.published["logs-test/upd"] != 1 {
+		t.Fatalf("published %d times, want 1", b.published["logs-test/upd"])
+	}
+	if code, body := b.get("upd", "dbg", q()); code != 200 || len(splitLines(body)) != testbedspec.DefaultHistory {
+		t.Fatalf("ephemeral log: %d, %d lines", code, len(splitLines(body)))
+	}
+
+	// A pod recreated under the same name (new UID) starts over at seq 1.
+	follow := b.open("upd", "app", q("follow", "true"))
+	pod.UID = "uid-upd-2"
+	pod.Annotations[testbedspec.LogsAnnotation("app")] = "history=2,rate=0"
+	if _, created := b.store.Sync(pod.DeepCopy()); !created {
+		t.Fatal("a new UID did not make a new pod")
+	}
+	if rest, _ := io.ReadAll(follow); len(splitLines(string(rest))) != 3 {
+		t.Fatalf("old pod's follow: %q", rest)
+	}
+	_, body := b.get("upd", "app", q())
+	wantSeqRange(t, seqs(t, splitLines(body)), 1, 2)
+
+	// Deletion: containers stop, the status says terminated, streams end.
+	np := b.store.pod("logs-test", "upd")
+	follow = b.open("upd", "app", q("follow", "true"))
+	b.store.Kill(np)
+	if rest, _ := io.ReadAll(follow); len(splitLines(string(rest))) != 2 {
+		t.Fatalf("follow after kill: %q", rest)
+	}
+	if st := podStatus(np, "127.0.0.1"); st.ContainerStatuses[0].State.Terminated == nil {
+		t.Fatalf("killed pod status: %+v", st.ContainerStatuses[0])
+	}
+}

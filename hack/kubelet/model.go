@@ -363,6 +363,13 @@ type podState struct {
 
 func (p *podState) key() string { return p.ns + "/" + p.name }
 
+// addr returns the pod's IP and whether it can be dialed (it came from the annotation).
+func (p *podState) addr() (ip string, dialable bool) {
+	p.store.mu.Lock()
+	defer p.store.mu.Unlock()
+	return p.ip, p.ipFixed
+}
+
 // publish sends the pod's current status to whoever listens (the API server).
 func (p *podState) publish() {
 	if p.store.publish == nil {
@@ -439,10 +446,21 @@ func (s *Store) Sync(pod *v1.Pod) (p *podState, created bool) {
 		created = true
 	}
 	var fresh []*container
+	ipChanged := false
 	if !created && !p.stopped {
 		fresh = s.addEphemeral(p, pod)
+		// The pod IP is the one annotation that takes effect on a running pod.
+		if ip := pod.Annotations[testbedspec.AnnotationPodIP]; ip != "" && ip != p.ip {
+			if !p.ipFixed && s.ipam != nil {
+				s.ipam.release(p.ip)
+			}
+			p.ip, p.ipFixed, ipChanged = ip, true, true
+		}
 	}
 	s.mu.Unlock()
+	if ipChanged {
+		s.log.Info("pod IP changed", "pod", key, "ip", pod.Annotations[testbedspec.AnnotationPodIP])
+	}
 	if created {
 		s.log.Info("pod started", "pod", key, "uid", pod.UID, "ip", p.ip, "containers", len(p.containers),
 			"phase", map[bool]string{true: "Succeeded", false: "Running"}[p.succeeded])
@@ -454,7 +472,7 @@ func (s *Store) Sync(pod *v1.Pod) (p *podState, created bool) {
 		s.log.Info("ephemeral container started", "pod", key, "container", c.name)
 		s.startContainer(c)
 	}
-	if len(fresh) > 0 {
+	if len(fresh) > 0 || ipChanged {
 		p.publish()
 	}
 	return p, created

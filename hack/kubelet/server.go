@@ -66,7 +66,8 @@ func (k *kubelet) servePortForward(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "pod not found")
 		return
 	}
-	k.log.Info("port-forward started", "pod", p.key(), "ip", p.ip, "websocket", r.Header.Get("Upgrade") == "websocket")
+	ip, _ := p.addr()
+	k.log.Info("port-forward started", "pod", p.key(), "ip", ip, "websocket", r.Header.Get("Upgrade") == "websocket")
 	start := time.Now()
 	portforward.ServePortForward(w, r, &forwarder{k: k, pod: p}, p.key(), string(p.uid), opts,
 		4*time.Hour, 30*time.Second, portforward.SupportedProtocols)
@@ -82,11 +83,12 @@ type forwarder struct {
 // PortForward copies between stream and podIP:port until either side is done.
 func (f *forwarder) PortForward(ctx context.Context, name, uid string, port int32, stream io.ReadWriteCloser) error {
 	defer stream.Close()
-	if !f.pod.ipFixed {
+	ip, dialable := f.pod.addr()
+	if !dialable {
 		// Pod IPs from --pod-cidr are for display only: nothing listens there.
-		return fmt.Errorf("pod IP %s is not reachable on the test bed (pods that can be forwarded to carry the pod-ip annotation)", f.pod.ip)
+		return fmt.Errorf("pod IP %s is not reachable on the test bed (pods that can be forwarded to carry the pod-ip annotation)", ip)
 	}
-	addr := net.JoinHostPort(f.pod.ip, strconv.Itoa(int(port)))
+	addr := net.JoinHostPort(ip, strconv.Itoa(int(port)))
 	d := net.Dialer{Timeout: f.k.dialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {

@@ -20,9 +20,9 @@ func podStatus(p *podState, hostIP string) v1.PodStatus {
 		HostIPs:   []v1.HostIP{{IP: hostIP}},
 		StartTime: ptrTime(p.startTime),
 	}
-	if p.ip != "" {
-		st.PodIP = p.ip
-		st.PodIPs = []v1.PodIP{{IP: p.ip}}
+	if ip, _ := p.addr(); ip != "" {
+		st.PodIP = ip
+		st.PodIPs = []v1.PodIP{{IP: ip}}
 	}
 	var (
 		mainTotal, mainRunning, mainDone, mainWaiting int
