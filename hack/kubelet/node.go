@@ -108,7 +108,6 @@ func (n *nodeAgent) status(now time.Time) v1.NodeStatus {
 	return v1.NodeStatus{
 		Capacity:    res,
 		Allocatable: res,
-		Phase:       v1.NodeRunning,
 		Conditions: []v1.NodeCondition{
 			cond(v1.NodeMemoryPressure, v1.ConditionFalse, "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
 			cond(v1.NodeDiskPressure, v1.ConditionFalse, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
