@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 // Set by the release build (-ldflags "-X main.version=...").
@@ -35,17 +37,62 @@ func main() {
 func run(ctx context.Context, args []string) int {
 	root := newRootCmd(progName())
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	strictUsage(root, args)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
+	if cmd == nil {
+		cmd = root
+	}
 	var ue usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(os.Stderr, "%s: %v\nRun '%s --help' for usage.\n", progName(), err, progName())
+	if errors.As(err, &ue) || isLookupError(root, args, err) {
+		fmt.Fprintf(os.Stderr, "%s: %v\nRun '%s --help' for usage.\n", progName(), err, cmd.CommandPath())
 		return 2
 	}
 	fmt.Fprintf(os.Stderr, "%s: %v\n", progName(), err)
 	return 1
+}
+
+// strictUsage makes every command of the tree, cobra's own help and completion
+// included, report the ways it can be miscalled as usage errors (exit code 2):
+// argument validation fails as usageError, and a command that only groups
+// subcommands refuses an unknown one instead of printing help and exiting 0.
+// Flag errors already are usage errors (the root's FlagErrorFunc is inherited).
+func strictUsage(root *cobra.Command, args []string) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd(args...)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.SilenceErrors, c.SilenceUsage = true, true
+		if validate := c.Args; validate != nil {
+			c.Args = func(cmd *cobra.Command, a []string) error {
+				if err := validate(cmd, a); err != nil {
+					return usageError{err}
+				}
+				return nil
+			}
+		}
+		if !c.Runnable() && c.HasSubCommands() {
+			c.RunE = func(cmd *cobra.Command, a []string) error {
+				if len(a) > 0 {
+					return usageError{fmt.Errorf("unknown command %q for %q", a[0], cmd.CommandPath())}
+				}
+				return cmd.Help()
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// isLookupError reports whether err is cobra failing to find the command args
+// name (an unknown subcommand of a command without Args), which is a usage error.
+func isLookupError(root *cobra.Command, args []string, err error) bool {
+	_, _, ferr := root.Find(args)
+	return ferr != nil && ferr.Error() == err.Error()
 }
 
 // progName is how the user invoked tailui: "kubectl tailui" when run as a kubectl
