@@ -72,12 +72,12 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 			}
 			q.Container = regexp.MustCompile("^(" + strings.Join(names, "|") + ")$")
 		}
-		out = append(out, &kube.Follower{Client: c.client, Query: q, Log: log, MaxStreams: c.flags.maxStreams})
+		out = append(out, &kube.Follower{Client: c.client, Query: q, Log: log, MaxStreams: c.flags.maxStreams, RetryStart: true})
 	}
 	for _, w := range sel.Workloads {
 		if strings.HasPrefix(w.Workload, queryWorkload) {
 			q := c.query // already holds the parsed QUERY and every selection flag
-			out = append(out, &kube.Follower{Client: c.client, Query: q, Log: c.log, MaxStreams: c.flags.maxStreams})
+			out = append(out, &kube.Follower{Client: c.client, Query: q, Log: c.log, MaxStreams: c.flags.maxStreams, RetryStart: true})
 			continue
 		}
 		kind, name, _ := strings.Cut(w.Workload, "/")
@@ -85,7 +85,7 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 		if err := kube.ParseQuery(strings.ToLower(kind)+"/"+name, &q); err != nil || q.Workload == "" {
 			return nil, fmt.Errorf("cannot follow %s: not a workload tailui knows", w.Workload)
 		}
-		out = append(out, &kube.Follower{Client: c.client, Query: q, Log: log, MaxStreams: c.flags.maxStreams})
+		out = append(out, &kube.Follower{Client: c.client, Query: q, Log: log, MaxStreams: c.flags.maxStreams, RetryStart: true})
 	}
 	for _, lq := range sel.LokiQueries {
 		l := c.flags.loki

@@ -1,8 +1,11 @@
 package kube
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -26,6 +29,20 @@ func Explain(err error) string {
 	}
 	var se *apierrors.StatusError
 	if !errors.As(err, &se) {
+		var ue *url.Error
+		if errors.As(err, &ue) && !errors.Is(err, context.Canceled) {
+			u, _ := url.Parse(ue.URL)
+			host := ue.URL
+			if u != nil {
+				host = u.Scheme + "://" + u.Host
+			}
+			cause := ue.Err.Error()
+			var oe *net.OpError
+			if errors.As(ue.Err, &oe) && oe.Err != nil {
+				cause = oe.Err.Error()
+			}
+			return fmt.Sprintf("cannot reach the API server at %s (%s): is the cluster up, and is this the right kubeconfig context?", host, cause)
+		}
 		return err.Error()
 	}
 	msg := se.ErrStatus.Message
@@ -62,6 +79,13 @@ func IsPermanent(err error) bool {
 	}
 	return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || apierrors.IsNotFound(err) ||
 		apierrors.IsBadRequest(err) && !isContainerNotReady(err) || apierrors.IsInvalid(err)
+}
+
+// IsUnreachable reports whether err means the API server could not be reached at
+// all (connection refused, DNS, timeouts), which a retry may fix.
+func IsUnreachable(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue) && !errors.Is(err, context.Canceled)
 }
 
 // isContainerNotReady reports whether err is the API server's answer for a container

@@ -23,6 +23,10 @@ type Follower struct {
 	// MaxStreams caps the streams open at once; the rest wait in a queue and say so.
 	// 0 means no cap.
 	MaxStreams int
+	// RetryStart keeps trying, with backoff and a visible status, when the API
+	// server cannot be reached at start (a pane in the TUI); without it the first
+	// failure is returned (plain output fails fast, like kubectl).
+	RetryStart bool
 }
 
 var _ stream.Source = (*Follower)(nil)
@@ -47,13 +51,30 @@ type tailHandle struct {
 // Run implements stream.Source.
 func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 	q := &f.Query
-	scopes, err := f.Client.resolveScopes(ctx, q)
-	if err != nil {
-		return err
-	}
-	pods, err := f.Client.listPods(ctx, q, scopes)
-	if err != nil {
-		return err
+	var (
+		scopes []scope
+		pods   []*corev1.Pod
+	)
+	for attempt := 1; ; attempt++ {
+		var err error
+		scopes, err = f.Client.resolveScopes(ctx, q)
+		if err == nil {
+			pods, err = f.Client.listPods(ctx, q, scopes)
+		}
+		if err == nil {
+			break
+		}
+		if !f.RetryStart || !IsUnreachable(err) || ctx.Err() != nil {
+			return errors.New(Explain(err))
+		}
+		delay := backoff(attempt)
+		sink.Status(stream.Status{Origin: tailuiOrigin, State: stream.StateReconnecting, Attempt: attempt,
+			NextTry: f.Log.now().Add(delay), Err: Explain(err), At: f.Log.now()})
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
 	}
 	what := describeScopes(q, scopes)
 	if len(pods) == 0 && !f.Log.Follow {

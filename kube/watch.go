@@ -97,7 +97,7 @@ func (c *Client) listPods(ctx context.Context, q *Query, scopes []scope) ([]*cor
 			LabelSelector: sc.labelSelector, FieldSelector: sc.fieldSelector,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%s", Explain(err))
+			return nil, err
 		}
 		for i := range list.Items {
 			if q.podMatches(&list.Items[i]) {
