@@ -55,6 +55,8 @@ type rootFlags struct {
 	maxStreams int
 	ping       time.Duration
 	debugFile  string
+
+	config configFlags // --config, --theme and the config file (config.go)
 }
 
 func newRootCmd(prog string) *cobra.Command {
@@ -64,8 +66,10 @@ func newRootCmd(prog string) *cobra.Command {
 	f.kube.Namespace = nil
 
 	cmd := &cobra.Command{
-		Use:   prog + " [QUERY] [flags]",
-		Short: "Live Kubernetes logs: many pods, many panes, nothing lost",
+		Use: "tailui [QUERY] [flags]",
+		// As a kubectl plugin, help and usage say "kubectl tailui" (progName).
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: prog},
+		Short:       "Live Kubernetes logs: many pods, many panes, nothing lost",
 		Long: `tailui follows the logs of every container a query selects, through nothing but
 your kubeconfig. On a terminal it opens live panes; piped, or with --plain, it prints
 lines like stern does. Streams that break resume exactly where they stopped; every
@@ -136,9 +140,18 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 	fl.IntVar(&f.scrollback, "scrollback", 100000, "lines each TUI pane keeps; the oldest are dropped (and counted) beyond it")
 	fl.BoolVar(&f.wrap, "wrap", false, "start TUI panes with long lines wrapped")
 
-	cmd.AddCommand(newGatewayCmd(prog), newVersionCmd(), newLokiCmd(prog, f), newDoctorCmd(prog, f))
+	f.config.addFlags(fl)
+
+	cmd.AddCommand(newGatewayCmd(prog), newVersionCmd(), newLokiCmd(prog, f), newDoctorCmd(prog, f), newConfigCmd(prog, &f.config))
 	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		return applyEnv(cmd.Flags())
+		// Precedence: command line > TAILUI_* > config file > default.
+		if err := f.config.apply(cmd); err != nil {
+			return err
+		}
+		if err := applyEnv(cmd.Flags()); err != nil {
+			return err
+		}
+		return validTheme(f.config.theme)
 	}
 	return cmd
 }

@@ -136,6 +136,7 @@ func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query
 	if _, set := os.LookupEnv("NO_COLOR"); set || f.color == "never" {
 		opts.NoColor = true
 	}
+	opts.Theme = f.config.uiTheme(opts.NoColor) // config.go: --theme, the config file's colours
 	switch f.timestamps {
 	case "utc", "default":
 		opts.Timestamps = ui.TimestampsUTC
