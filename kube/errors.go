@@ -43,6 +43,10 @@ func Explain(err error) string {
 			}
 			return fmt.Sprintf("cannot reach the API server at %s (%s): is the cluster up, and is this the right kubeconfig context?", host, cause)
 		}
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "dial" && oe.Err != nil {
+			return fmt.Sprintf("cannot reach %s (%s)", oe.Addr, oe.Err.Error())
+		}
 		return err.Error()
 	}
 	msg := se.ErrStatus.Message

@@ -325,7 +325,11 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		r.sink.Status(stream.Status{Origin: r.origin, State: stream.StateReconnecting, Attempt: r.attempt,
 			NextTry: r.opts.now().Add(delay), Err: why, At: r.opts.now()})
-		r.marker(stream.KindReconnect, r.attempt, "stream interrupted (%s); reconnecting in %s (attempt %d)", why, delay.Round(100*time.Millisecond), r.attempt)
+		if r.attempt == 1 {
+			// One marker per break; further attempts show in the status (title, stderr
+			// in plain mode only when they change state) and the resume marker.
+			r.marker(stream.KindReconnect, r.attempt, "stream interrupted (%s); reconnecting", why)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -456,7 +460,7 @@ func prefixed(p, s string) string {
 // open runs one request to the end and delivers its lines.
 func (r *runner) open(ctx context.Context, plo *corev1.PodLogOptions, mode readMode) (session, error) {
 	s := r.ContainerStream
-	d := &deliverer{s: s, sink: r.sink, resume: &r.resume, resuming: r.resuming, start: time.Now()}
+	d := &deliverer{s: s, sink: r.sink, resume: &r.resume, resuming: r.resuming, attempt: r.attempt, start: time.Now()}
 	defer func() { r.resuming = d.resuming }()
 	var err error
 	switch s.transport {
@@ -633,6 +637,7 @@ type deliverer struct {
 	sess     session
 	resuming bool
 	skipped  int // repeats dropped on resume
+	attempt  int // reconnect attempts it took to get here
 	start    time.Time
 	noTime   int // lines without a parseable timestamp
 }
@@ -671,8 +676,11 @@ func (d *deliverer) line(raw []byte) {
 	if d.resuming {
 		d.resuming = false
 		since, _ := d.resume.SinceTime()
-		d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t, Kind: stream.KindResume, Count: d.skipped,
-			Text: fmt.Sprintf("resumed from %s: %d repeated line(s) skipped", since.Format(time.RFC3339), d.skipped)})
+		text := fmt.Sprintf("resumed from %s: %d repeated line(s) skipped", since.Format(time.RFC3339), d.skipped)
+		if d.attempt > 1 {
+			text += fmt.Sprintf(" (after %d attempts)", d.attempt)
+		}
+		d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t, Kind: stream.KindResume, Count: d.skipped, Text: text})
 	}
 	if ok {
 		d.resume.Observe(t)
