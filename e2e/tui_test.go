@@ -13,11 +13,12 @@ import (
 
 // tmux drives the real binary in a real terminal (tmux), as a person would.
 type tmux struct {
-	t       *testing.T
+	t       testing.TB
 	session string
+	poll    time.Duration // how often waitScreen looks; 100 ms unless set
 }
 
-func startTmux(t *testing.T, width, height int, args ...string) *tmux {
+func startTmux(t testing.TB, width, height int, args ...string) *tmux {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed (apt-get install tmux)")
@@ -75,7 +76,11 @@ func (s *tmux) waitScreen(what string, cond func(screen string) bool) string {
 		if time.Now().After(end) {
 			s.t.Fatalf("timed out waiting for %s; screen:\n%s", what, sc)
 		}
-		time.Sleep(100 * time.Millisecond)
+		if s.poll > 0 {
+			time.Sleep(s.poll)
+		} else {
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 }
 
