@@ -11,6 +11,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/httpstream"
+	streamhttp "k8s.io/streaming/pkg/httpstream"
 )
 
 // forbiddenRE picks apart the API server's RBAC denial message, e.g.
@@ -23,9 +24,8 @@ func Explain(err error) string {
 	if err == nil {
 		return ""
 	}
-	var uf *httpstream.UpgradeFailureError
-	if errors.As(err, &uf) && uf.Cause != nil {
-		err = uf.Cause
+	if cause, ok := upgradeCause(err); ok {
+		err = cause
 	}
 	var se *apierrors.StatusError
 	if !errors.As(err, &se) {
@@ -77,12 +77,27 @@ func Explain(err error) string {
 // IsPermanent reports whether err is one that retrying the same request will not fix:
 // RBAC denials, bad requests, unknown objects.
 func IsPermanent(err error) bool {
-	var uf *httpstream.UpgradeFailureError
-	if errors.As(err, &uf) && uf.Cause != nil {
-		err = uf.Cause
+	if cause, ok := upgradeCause(err); ok {
+		err = cause
 	}
 	return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || apierrors.IsNotFound(err) ||
 		apierrors.IsBadRequest(err) && !isContainerNotReady(err) || apierrors.IsInvalid(err)
+}
+
+// upgradeCause returns why a WebSocket upgrade was refused, when err says it was.
+// client-go's WebSocket dialer reports a refusal as k8s.io/streaming's
+// UpgradeFailureError, older paths as apimachinery's: two distinct types, and
+// neither has an Unwrap method, so errors.As cannot see the Status inside.
+func upgradeCause(err error) (error, bool) {
+	var uf *httpstream.UpgradeFailureError
+	if errors.As(err, &uf) && uf.Cause != nil {
+		return uf.Cause, true
+	}
+	var sf *streamhttp.UpgradeFailureError
+	if errors.As(err, &sf) && sf.Cause != nil {
+		return sf.Cause, true
+	}
+	return nil, false
 }
 
 // IsUnreachable reports whether err means the API server could not be reached at

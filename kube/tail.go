@@ -15,7 +15,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/transport/websocket"
 
@@ -495,12 +494,12 @@ func (r *runner) open(ctx context.Context, plo *corev1.PodLogOptions, mode readM
 // fallbackToHTTP reports whether a WebSocket failure means the path refuses upgrades
 // (a proxy in the way) rather than the API server refusing the request.
 func fallbackToHTTP(err error) bool {
-	var uf *httpstream.UpgradeFailureError
-	if !errors.As(err, &uf) {
+	cause, ok := upgradeCause(err)
+	if !ok {
 		return false
 	}
 	var se *apierrors.StatusError
-	return !errors.As(uf.Cause, &se)
+	return !errors.As(cause, &se)
 }
 
 // logURL is the pod log URL for these options, exactly as kubectl builds it.
@@ -522,6 +521,12 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 	req := s.logRequest(plo).WithContext(hctx)
 	conn, err := websocket.Negotiate(rt, holder, req, proto)
 	if err != nil {
+		// A refusal that carries a Status (RBAC, pod gone, container not ready) is
+		// the API server's answer: return it as such, for apierrors.IsNotFound & co.
+		var se *apierrors.StatusError
+		if cause, ok := upgradeCause(err); ok && errors.As(cause, &se) {
+			return se
+		}
 		return err
 	}
 	d.opened()
