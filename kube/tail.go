@@ -233,7 +233,7 @@ func (r *runner) run(ctx context.Context) error {
 			if mode == readPrevious && r.opts.Follow && apierrors.IsBadRequest(err) {
 				// The previous container's log is gone already: say so, go on.
 				r.marker(stream.KindGap, 0, "the previous container's last lines could not be read (%s)", Explain(err))
-				mode = r.afterRestart(0)
+				mode = r.afterRestart(r.restarts)
 				continue
 			}
 			return r.fail(Explain(err))
