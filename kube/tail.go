@@ -256,6 +256,15 @@ func (r *runner) run(ctx context.Context) error {
 					return r.finish(st, "")
 				}
 				mode = readFollow
+				if st.ID != r.containerID {
+					// The drain read the old container to its end: the new one is
+					// read from its first line, not resumed from the old one's time.
+					if st.Restarts > r.restarts+1 {
+						r.marker(stream.KindGap, 0, "container restarted %d times since the last line read; the logs of the containers in between are gone", st.Restarts-r.restarts)
+					}
+					r.restarts, r.containerID = st.Restarts, st.ID
+					mode = r.afterRestart(st.Restarts)
+				}
 				continue
 			default:
 				r.status(stream.StateEnded, "")
