@@ -441,7 +441,7 @@ func (s *ContainerStream) waitForChange(ctx context.Context, old containerState)
 		if st.ID != "" && (st.ID != old.ID || st.Running) {
 			return st, false
 		}
-		if st.PodFinished && st.ID == "" {
+		if st.PodFinished { // and no new container: nothing will run again
 			return st, true
 		}
 	}
