@@ -493,9 +493,6 @@ func (r *runner) open(ctx context.Context, plo *corev1.PodLogOptions, mode readM
 		// (After a break the partial line is dropped: the resume reads it again.)
 		d.flushPartial()
 	}
-	if r.resume.Short() {
-		r.marker(stream.KindGap, 0, "lines shown before the break were not all found again on resume: the log was rotated or truncated at the source, and lines may be missing")
-	}
 	d.flush()
 	return d.sess, err
 }
@@ -654,6 +651,8 @@ type deliverer struct {
 	attempt  int // reconnect attempts it took to get here
 	start    time.Time
 	noTime   int // lines without a parseable timestamp
+
+	shortShown bool // the gap marker of a resume that found too few repeats was written
 }
 
 // opened is called once the stream is established.
@@ -695,6 +694,13 @@ func (d *deliverer) line(raw []byte) {
 			text += fmt.Sprintf(" (after %d attempts)", d.attempt)
 		}
 		d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t, Kind: stream.KindResume, Count: d.skipped, Text: text})
+	}
+	if d.resume.Short() && !d.shortShown {
+		// The repeats ended early, at this line: the gap is here, not at the end
+		// of a stream that may stay open for hours.
+		d.shortShown = true
+		d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t, Kind: stream.KindGap,
+			Text: "lines shown before the break were not all found again on resume: the log was rotated or truncated at the source, and lines may be missing"})
 	}
 	if ok {
 		d.resume.Observe(t)
