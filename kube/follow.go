@@ -147,11 +147,12 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 			if err := cs.Run(tctx, sink); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("%s: %w", t.Key(), err))
+				// A stream that failed may start again on the pod's next change. One
+				// that ended (its container finished) stays in tails until the pod is
+				// deleted: starting it again would print its whole log again.
+				delete(tails, key)
 				mu.Unlock()
 			}
-			mu.Lock()
-			delete(tails, key)
-			mu.Unlock()
 		}()
 	}
 
@@ -199,6 +200,9 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 					select {
 					case h.changed <- struct{}{}:
 					default:
+					}
+					if ev.deleted {
+						delete(tails, key)
 					}
 				}
 			}
