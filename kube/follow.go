@@ -174,12 +174,16 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 	events := make(chan podEvent, 64)
 	var lastErr string
 	var lastErrAt time.Time
+	var errMu sync.Mutex // one informer per scope: their error handlers run concurrently
 	go f.Client.watchPods(ctx, q, scopes, events, func(err error) {
 		msg := Explain(err)
+		errMu.Lock()
 		if msg == lastErr && time.Since(lastErrAt) < 30*time.Second {
+			errMu.Unlock()
 			return
 		}
 		lastErr, lastErrAt = msg, time.Now()
+		errMu.Unlock()
 		note(stream.KindError, "watching pods: %s (retrying)", msg)
 	})
 	for {
