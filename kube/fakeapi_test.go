@@ -33,6 +33,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/tailui/tailui/stream"
@@ -145,10 +146,29 @@ func newFakeAPI(t *testing.T, pods ...*corev1.Pod) *fakeAPI {
 }
 
 // discoveryClient returns a Client whose clientset is the store itself (list and
-// watch for discovery) and whose config reaches the scripted server (logs).
+// watch for discovery, pod lookups) except for the REST client that log URLs are
+// built with, and whose config reaches the scripted server (logs over WebSocket).
 func (fa *fakeAPI) discoveryClient() *Client {
-	return &Client{Config: fa.client.Config, Clientset: fa.store, Namespace: "ns"}
+	cs := &storeClientset{Clientset: fa.store, rest: fa.client.Clientset.CoreV1().RESTClient()}
+	return &Client{Config: fa.client.Config, Clientset: cs, Namespace: "ns"}
 }
+
+// storeClientset is the fake clientset with a real core REST client.
+type storeClientset struct {
+	*fake.Clientset
+	rest rest.Interface
+}
+
+func (c *storeClientset) CoreV1() typedcorev1.CoreV1Interface {
+	return storeCoreV1{c.Clientset.CoreV1(), c.rest}
+}
+
+type storeCoreV1 struct {
+	typedcorev1.CoreV1Interface
+	rest rest.Interface
+}
+
+func (c storeCoreV1) RESTClient() rest.Interface { return c.rest }
 
 func (fa *fakeAPI) addPod(p *corev1.Pod) {
 	fa.t.Helper()
@@ -170,12 +190,21 @@ func (fa *fakeAPI) updatePod(ns, name string, change func(p *corev1.Pod)) {
 	if _, err := fa.store.CoreV1().Pods(ns).Update(context.Background(), p, metav1.UpdateOptions{}); err != nil {
 		fa.t.Errorf("update pod %s: %v", name, err)
 	}
+	fa.wake()
 }
 
 func (fa *fakeAPI) deletePod(ns, name string) {
 	if err := fa.store.CoreV1().Pods(ns).Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
 		fa.t.Errorf("delete pod %s: %v", name, err)
 	}
+	fa.wake()
+}
+
+// wake makes following responses look at their log and container again.
+func (fa *fakeAPI) wake() {
+	fa.mu.Lock()
+	fa.wakeLocked()
+	fa.mu.Unlock()
 }
 
 // setLog sets a container's log.
@@ -352,12 +381,23 @@ func (fa *fakeAPI) serveLog(w http.ResponseWriter, r *http.Request) {
 	if out.write(nil) != nil { // the empty first frame
 		return
 	}
-	fa.stream(req, rep, id, running, out)
+	fa.stream(req, rep, ns, name, id, running, out)
+}
+
+// stillRunning reports whether container c of pod ns/name still runs as id: the
+// kubelet ends a following response when the container stops.
+func (fa *fakeAPI) stillRunning(ns, name, c, id string) bool {
+	p, err := fa.store.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		return false
+	}
+	cs := containerStatus(p, c)
+	return cs != nil && cs.ContainerID == id && cs.State.Running != nil
 }
 
 // stream sends the selected lines of one container's log, following it while asked
 // and while the container runs, and ends the way rep says.
-func (fa *fakeAPI) stream(req logReq, rep logReply, id string, running bool, out frameWriter) {
+func (fa *fakeAPI) stream(req logReq, rep logReply, ns, name, id string, running bool, out frameWriter) {
 	var since time.Time
 	if req.sinceTime != "" {
 		var err error
@@ -416,7 +456,7 @@ func (fa *fakeAPI) stream(req logReq, rep logReply, id string, running bool, out
 		if len(buf) > 0 && out.write(buf) != nil {
 			return
 		}
-		if stop || !follow {
+		if stop || !follow || !fa.stillRunning(ns, name, req.container, id) {
 			break
 		}
 		select {
