@@ -143,10 +143,37 @@ func (p *printer) highlight(s string) string {
 	if !p.color || len(p.highlights) == 0 {
 		return s
 	}
+	// Every expression is matched against the line as logged, and each run of
+	// matched bytes is painted once: matching the next expression against text
+	// already painted would match inside the escape sequences ("1", "7", "m").
+	var lit []bool
 	for _, re := range p.highlights {
-		s = re.ReplaceAllStringFunc(s, func(m string) string { return "\x1b[1;7m" + m + "\x1b[0m" })
+		for _, m := range re.FindAllStringIndex(s, -1) {
+			if lit == nil {
+				lit = make([]bool, len(s))
+			}
+			for i := m[0]; i < m[1]; i++ {
+				lit[i] = true
+			}
+		}
 	}
-	return s
+	if lit == nil {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && lit[j] == lit[i] {
+			j++
+		}
+		if lit[i] {
+			b.WriteString("\x1b[1;7m" + s[i:j] + "\x1b[0m")
+		} else {
+			b.WriteString(s[i:j])
+		}
+		i = j
+	}
+	return b.String()
 }
 
 type jsonLine struct {
