@@ -170,7 +170,11 @@ func applyEnv(fs *pflag.FlagSet) error {
 			return
 		}
 		if sv, isSlice := fl.Value.(pflag.SliceValue); isSlice {
-			if e := sv.Replace(strings.Split(v, ",")); e != nil {
+			var items []string // an empty variable is an empty list, not one empty item
+			if v != "" {
+				items = strings.Split(v, ",")
+			}
+			if e := sv.Replace(items); e != nil {
 				err = usageError{fmt.Errorf("%s=%q: %w", name, v, e)}
 			}
 			return
