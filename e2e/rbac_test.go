@@ -33,7 +33,9 @@ func TestRBACLogViewer(t *testing.T) {
 		}
 		return r
 	}
-	viewer, err := kubernetes.NewForConfig(restConfigFor(t, "testbed-viewer"))
+	vcfg := restConfigFor(t, "testbed-viewer")
+	vcfg.QPS, vcfg.Burst = 100, 100 // many access reviews; client-go's default limiter would pace them
+	viewer, err := kubernetes.NewForConfig(vcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
