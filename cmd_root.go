@@ -141,6 +141,7 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 	fl.BoolVar(&f.wrap, "wrap", false, "start TUI panes with long lines wrapped")
 
 	f.config.addFlags(fl)
+	registerFlagCompletions(cmd, f) // config.go
 
 	cmd.AddCommand(newGatewayCmd(prog), newVersionCmd(), newLokiCmd(prog, f), newDoctorCmd(prog, f), newConfigCmd(prog, &f.config))
 	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {

@@ -1,23 +1,29 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/term"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/tailui/tailui/kube"
 	"github.com/tailui/tailui/ui"
 )
 
@@ -508,4 +514,55 @@ func colorFGBGDark(v string) bool {
 		return true
 	}
 	return !(bg == 7 || bg >= 9 && bg <= 15)
+}
+
+// registerFlagCompletions adds shell completion for flag values: the fixed choices
+// of the enumerated flags, the kubeconfig's contexts, clusters and users, and the
+// cluster's namespaces (asked of the API server, quietly nothing when it cannot).
+func registerFlagCompletions(cmd *cobra.Command, f *rootFlags) {
+	fixed := map[string][]string{
+		"theme":      {themeAuto, themeDark, themeLight},
+		"color":      {"auto", "always", "never"},
+		"output":     {"text", "raw", "json"},
+		"transport":  {"auto", "websocket", "base64", "http"},
+		"timestamps": {"default", "short", "local", "utc"},
+		"loki-via":   {"auto", "gateway", "proxy", "port-forward", "poll", "url"},
+	}
+	for name, values := range fixed {
+		if cmd.Flags().Lookup(name) == nil {
+			continue
+		}
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	}
+	fromKubeconfig := func(pick func(*clientcmdapi.Config) []string) cobra.CompletionFunc {
+		return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			raw, err := f.kube.ToRawKubeConfigLoader().RawConfig()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			names := pick(&raw)
+			slices.Sort(names)
+			return names, cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	_ = cmd.RegisterFlagCompletionFunc("context", fromKubeconfig(func(c *clientcmdapi.Config) []string { return slices.Collect(maps.Keys(c.Contexts)) }))
+	_ = cmd.RegisterFlagCompletionFunc("cluster", fromKubeconfig(func(c *clientcmdapi.Config) []string { return slices.Collect(maps.Keys(c.Clusters)) }))
+	_ = cmd.RegisterFlagCompletionFunc("user", fromKubeconfig(func(c *clientcmdapi.Config) []string { return slices.Collect(maps.Keys(c.AuthInfos)) }))
+	_ = cmd.RegisterFlagCompletionFunc("namespace", func(c *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		client, err := kube.NewClient(f.kube)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(c.Context(), 3*time.Second)
+		defer cancel()
+		list, err := client.Clientset.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var names []string
+		for _, ns := range list.Items {
+			names = append(names, ns.Name)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
 }

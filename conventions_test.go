@@ -179,3 +179,32 @@ func allFlags(root *cobra.Command) []flagInfo {
 	root.Flags().VisitAll(func(fl *pflag.Flag) { out = append(out, flagInfo{fl.Name, fl.Value.Type()}) })
 	return out
 }
+
+func TestFlagValueCompletion(t *testing.T) {
+	for _, tt := range []struct {
+		flag string
+		want []string
+	}{
+		{"--theme", []string{"auto", "dark", "light"}},
+		{"--color", []string{"auto", "always", "never"}},
+		{"-o", []string{"text", "raw", "json"}},
+		{"--transport", []string{"auto", "websocket", "base64", "http"}},
+	} {
+		t.Run(tt.flag, func(t *testing.T) {
+			clearTailuiEnv(t)
+			root := newRootCmd("tailui")
+			var out bytes.Buffer
+			root.SetOut(&out)
+			args := []string{cobra.ShellCompRequestCmd, tt.flag, ""}
+			strictUsage(root, args)
+			root.SetArgs(args)
+			if err := root.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(got) < len(tt.want) || strings.Join(got[:len(tt.want)], " ") != strings.Join(tt.want, " ") {
+				t.Errorf("completions %q, want %q first", got, tt.want)
+			}
+		})
+	}
+}
