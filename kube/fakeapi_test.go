@@ -99,6 +99,9 @@ type logReply struct {
 	end           endHow
 	// atEnd runs just before the response ends (e.g. to restart the container).
 	atEnd func()
+	// onIdle runs once, when a following response has sent everything there is
+	// (e.g. to write more lines once the response is surely under way).
+	onIdle func()
 }
 
 // fakeAPI is the scripted API server.
@@ -136,7 +139,9 @@ func newFakeAPI(t *testing.T, pods ...*corev1.Pod) *fakeAPI {
 		close(fa.done)
 		fa.srv.Close()
 	})
-	cfg := &rest.Config{Host: fa.srv.URL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
+	// No client-side rate limit (NewClient sets a generous one): a test resumes
+	// many times a second, and each resume GETs the pod.
+	cfg := &rest.Config{Host: fa.srv.URL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}, QPS: -1}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -458,6 +463,10 @@ func (fa *fakeAPI) stream(req logReq, rep logReply, ns, name, id string, running
 		}
 		if stop || !follow || !fa.stillRunning(ns, name, req.container, id) {
 			break
+		}
+		if idle := rep.onIdle; idle != nil {
+			rep.onIdle = nil
+			idle()
 		}
 		select {
 		case <-wake:

@@ -414,9 +414,14 @@ func TestContainerStreamFirstReadOnlyTakesTailAndSince(t *testing.T) {
 			fa := newFakeAPI(t, runningPod("ns", "p", "app"))
 			entries := numbered("l", 0, 10, t0, 300*time.Millisecond)
 			fa.setLog(appID, entries, false)
+			more := numbered("m", 0, 2, t0.Add(10*time.Second), time.Millisecond)
 			fa.setScript(func(req logReq) logReply {
-				if req.n == 0 {
+				switch req.n {
+				case 0:
 					return logReply{closeWhenIdle: true}
+				case 1:
+					// New lines, written while the resumed stream is open.
+					return logReply{onIdle: func() { fa.appendLog(appID, "", more...) }}
 				}
 				return logReply{}
 			})
@@ -426,11 +431,6 @@ func TestContainerStreamFirstReadOnlyTakesTailAndSince(t *testing.T) {
 			cs := newTestStream(fa, opts)
 			cs.fresh = tc.fresh
 			startSource(t, cs, sink)
-			sink.waitLogs(t, 10-tc.wantFirst)
-			more := numbered("m", 0, 2, t0.Add(10*time.Second), time.Millisecond)
-			// The second request starts once the first one has ended.
-			sink.waitFor(t, "the second request", func() bool { return len(fa.requests()) >= 2 })
-			fa.appendLog(appID, "", more...)
 			sink.waitLogs(t, 12-tc.wantFirst)
 			wantLogs(t, sink, append(texts(entries[tc.wantFirst:]), texts(more)...))
 
