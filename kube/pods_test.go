@@ -1,11 +1,20 @@
 package kube
 
 import (
+	"context"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 func TestSummarize(t *testing.T) {
@@ -77,5 +86,65 @@ func TestSummarize(t *testing.T) {
 				t.Errorf("Summarize:\n got %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestWatchPodSummaries(t *testing.T) {
+	noWatchList(t)
+	cs := fake.NewClientset(
+		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "b", Name: "web-2"}},
+		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "web-1"}},
+		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "c", Name: "elsewhere"}},
+	)
+	c := &Client{Clientset: cs, Namespace: "a"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	snaps, err := c.WatchPodSummaries(ctx, []string{"a", "b"}, false, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// next returns the names in the first snapshot that satisfies want.
+	next := func(what string, want func([]string) bool) []string {
+		t.Helper()
+		deadline := time.After(30 * time.Second)
+		for {
+			select {
+			case s, ok := <-snaps:
+				if !ok {
+					t.Fatalf("%s: channel closed", what)
+				}
+				var names []string
+				for _, p := range s {
+					names = append(names, p.Namespace+"/"+p.Name)
+				}
+				if want(names) {
+					return names
+				}
+			case <-deadline:
+				t.Fatalf("%s: never", what)
+			}
+		}
+	}
+	eq := func(w ...string) func([]string) bool { return func(n []string) bool { return slices.Equal(n, w) } }
+	next("both pods, sorted", eq("a/web-1", "b/web-2"))
+	if _, err := cs.CoreV1().Pods("a").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "api-1"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	next("a new pod", eq("a/api-1", "a/web-1", "b/web-2"))
+	if err := cs.CoreV1().Pods("b").Delete(ctx, "web-2", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	next("a deleted pod gone", eq("a/api-1", "a/web-1"))
+	cancel()
+	for range snaps { // the channel closes when ctx ends
+	}
+
+	// A namespace the user may not list fails at once.
+	cs.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "",
+			errString(`User "nobody" cannot list resource "pods" in API group "" in the namespace "a"`))
+	})
+	if _, err := c.WatchPodSummaries(context.Background(), nil, false, time.Millisecond); err == nil || !strings.Contains(err.Error(), `user "nobody" cannot list pods in namespace "a"`) {
+		t.Errorf("WatchPodSummaries without rights: %v", err)
 	}
 }
