@@ -159,7 +159,9 @@ type runner struct {
 	containerID string
 	restarts    int32
 	attempt     int
-	resuming    bool // the next lines continue a stream that ended or broke
+	// partialRetried is set once a one-shot read that ended mid-line was read again.
+	partialRetried bool
+	resuming       bool // the next lines continue a stream that ended or broke
 }
 
 // Run follows the container until ctx ends or the container is gone for good.
@@ -185,6 +187,20 @@ func (r *runner) fail(msg string) error {
 
 func (r *runner) run(ctx context.Context) error {
 	pod, err := r.lookup(ctx, r.target.Namespace, r.target.Pod)
+	for attempt := 1; err != nil && r.opts.Follow && IsUnreachable(err) && ctx.Err() == nil; attempt++ {
+		// The API server is unreachable at start: a follower waits for it.
+		delay := backoff(attempt)
+		r.sink.Status(stream.Status{Origin: r.origin, State: stream.StateReconnecting, Attempt: attempt,
+			NextTry: r.opts.now().Add(delay), Err: Explain(err), At: r.opts.now()})
+		select {
+		case <-ctx.Done():
+		case <-time.After(delay):
+		}
+		pod, err = r.lookup(ctx, r.target.Namespace, r.target.Pod)
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
 	if err != nil {
 		return r.fail(Explain(err))
 	}
@@ -224,6 +240,9 @@ func (r *runner) run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if errors.Is(err, errCutMidLine) {
+			continue // a quiet second read, exact through the resume bookkeeping
+		}
 		if err != nil && isContainerNotReady(err) {
 			if !r.opts.Follow {
 				return r.fail(Explain(err))
@@ -237,6 +256,12 @@ func (r *runner) run(ctx context.Context) error {
 				continue
 			}
 			return r.fail(Explain(err))
+		}
+
+		// --limit-bytes caps what is read: a clean end means the cap was reached.
+		if err == nil && r.opts.LimitBytes > 0 {
+			r.status(stream.StateEnded, "")
+			return nil
 		}
 
 		// A one-shot read that ended cleanly has everything it was asked for.
@@ -489,13 +514,23 @@ func (r *runner) open(ctx context.Context, plo *corev1.PodLogOptions, mode readM
 	}
 	d.sess.duration = time.Since(d.start)
 	if err == nil && !plo.Follow {
-		// A one-shot read that ended cleanly: its unterminated last line is whole.
-		// (After a break the partial line is dropped: the resume reads it again.)
+		// An upstream failure also closes with 1000, so a one-shot read that stops
+		// mid-line may have been cut: read on from the last second once to be sure
+		// (the resume makes that exact). If the log really ends without a newline,
+		// the second read ends the same way and the last line is delivered as is.
+		if d.split.Pending() > 0 && !r.partialRetried && d.sess.lines > 0 {
+			r.partialRetried = true
+			d.flush()
+			return d.sess, errCutMidLine
+		}
 		d.flushPartial()
 	}
 	d.flush()
 	return d.sess, err
 }
+
+// errCutMidLine says a one-shot read ended in the middle of a line.
+var errCutMidLine = errors.New("the stream ended in the middle of a line")
 
 // fallbackToHTTP reports whether a WebSocket failure means the path refuses upgrades
 // (a proxy in the way) rather than the API server refusing the request.
