@@ -149,7 +149,16 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 		if err := f.config.apply(cmd); err != nil {
 			return err
 		}
-		if err := applyEnv(cmd.Flags()); err != nil {
+		// A subcommand's own flags read TAILUI_<COMMAND>_<FLAG> (the gateway's
+		// --debug is not the root's --debug), inherited ones TAILUI_<FLAG>.
+		prefix := "TAILUI_"
+		if cmd != cmd.Root() {
+			prefix += strings.ToUpper(strings.ReplaceAll(cmd.Name(), "-", "_")) + "_"
+		}
+		if err := applyEnv(cmd.LocalNonPersistentFlags(), prefix); err != nil {
+			return err
+		}
+		if err := applyEnv(cmd.InheritedFlags(), "TAILUI_"); err != nil {
 			return err
 		}
 		return validTheme(f.config.theme)
@@ -157,15 +166,15 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 	return cmd
 }
 
-// applyEnv sets every flag the command line left alone from TAILUI_<FLAG> (dashes
-// become underscores), so defaults can live in the environment.
-func applyEnv(fs *pflag.FlagSet) error {
+// applyEnv sets every flag the command line left alone from <prefix><FLAG> (upper
+// case, dashes become underscores), so defaults can live in the environment.
+func applyEnv(fs *pflag.FlagSet, prefix string) error {
 	var err error
 	fs.VisitAll(func(fl *pflag.Flag) {
 		if fl.Changed || err != nil {
 			return
 		}
-		name := "TAILUI_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		name := prefix + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
 		v, ok := os.LookupEnv(name)
 		if !ok {
 			return

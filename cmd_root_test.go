@@ -77,7 +77,7 @@ func TestApplyEnv(t *testing.T) {
 			if err := f.fs.Parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
-			err := applyEnv(f.fs)
+			err := applyEnv(f.fs, "TAILUI_")
 			if tc.err != "" {
 				var ue usageError
 				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.err) {

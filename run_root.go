@@ -133,7 +133,7 @@ func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query
 		AltScreen:  !f.noAltScreen,
 		Mouse:      !f.noMouse,
 	}
-	if _, set := os.LookupEnv("NO_COLOR"); set || f.color == "never" {
+	if noColorEnv() || f.color == "never" {
 		opts.NoColor = true
 	}
 	opts.Theme = f.config.uiTheme(opts.NoColor) // config.go: --theme, the config file's colours
@@ -178,10 +178,14 @@ func colorWanted(mode string) (bool, error) {
 	case "never":
 		return false, nil
 	case "auto", "":
-		if _, set := os.LookupEnv("NO_COLOR"); set || os.Getenv("TERM") == "dumb" {
+		if noColorEnv() || os.Getenv("TERM") == "dumb" {
 			return false, nil
 		}
 		return term.IsTerminal(int(os.Stdout.Fd())), nil
 	}
 	return false, usageError{fmt.Errorf("--color %q: want auto, always or never", mode)}
 }
+
+// noColorEnv reports whether NO_COLOR asks for no colour: set and not empty
+// (no-color.org).
+func noColorEnv() bool { return os.Getenv("NO_COLOR") != "" }
