@@ -94,6 +94,7 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 	var (
 		mu       sync.Mutex
 		tails    = map[string]*tailHandle{} // by pod UID + container
+		failed   = map[string]string{}      // key → container ID when its stream failed
 		wg       sync.WaitGroup
 		errs     []error
 		queued   int
@@ -101,8 +102,16 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 	)
 	start := func(p *corev1.Pod, t Target) {
 		key := string(p.UID) + "/" + t.Container
+		st := stateOf(p, t.Kind, t.Container)
 		mu.Lock()
 		if _, ok := tails[key]; ok {
+			mu.Unlock()
+			return
+		}
+		if id, ok := failed[key]; ok && id == st.ID {
+			// It failed (RBAC, a bad request) for this very container: trying again on
+			// every change of the pod would only repeat the error. A new container
+			// (restart) gets a new try.
 			mu.Unlock()
 			return
 		}
@@ -115,7 +124,6 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 		cs.changed = h.changed
 		// A container that started after tailui did (or has not started yet) is read
 		// from its first line; --tail and --since apply to what was there at start.
-		st := stateOf(p, t.Kind, t.Container)
 		cs.fresh = st.ID == "" || p.CreationTimestamp.Time.After(startTime)
 
 		wg.Add(1)
@@ -147,6 +155,7 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 			if err := cs.Run(tctx, sink); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("%s: %w", t.Key(), err))
+				failed[key] = st.ID
 				// A stream that failed may start again on the pod's next change. One
 				// that ended (its container finished) stays in tails until the pod is
 				// deleted: starting it again would print its whole log again.
