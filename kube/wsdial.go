@@ -1,0 +1,240 @@
+package kube
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	gws "github.com/gorilla/websocket"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/transport"
+
+	"github.com/tailui/tailui/stream"
+)
+
+// maxErrorBody bounds how much of a refused request's body is read for its message.
+const maxErrorBody = 64 << 10
+
+// ResponseError is an HTTP answer that is not a success: a refused WebSocket
+// handshake or a failed GET, from the API server, from a proxy or from Loki. It keeps
+// the body, because the server's words are the useful part: Loki answers in plain
+// text ("parse error at line 1, col 5: ..."), the API server with a metav1.Status.
+type ResponseError struct {
+	// Op says what was attempted, e.g. "open Loki tail" or "GET /loki/api/v1/labels".
+	Op string
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Status is the decoded body when it was a metav1.Status (the API server's own
+	// errors: RBAC, not found, a proxy that cannot reach the pod).
+	Status *metav1.Status
+	// Body is the body as text, trimmed, at most 64 KiB, when it was not a Status.
+	Body string
+}
+
+// Message returns the server's own words, on one line and safe for a terminal: the
+// Status message, else the body, else the HTTP status text.
+func (e *ResponseError) Message() string {
+	switch {
+	case e.Status != nil && e.Status.Message != "":
+		return oneLine(e.Status.Message)
+	case e.Body != "":
+		return oneLine(e.Body)
+	}
+	return fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+}
+
+// oneLine puts a server's message on one line, inert on a terminal and bounded.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 2048 {
+		s = strings.ToValidUTF8(s[:2048], "") + "…"
+	}
+	return stream.SanitizeString(s, stream.SanitizeOptions{})
+}
+
+// FromAPIServer reports whether the answer is the API server's own (a
+// metav1.Status), rather than one it relayed from the pod behind a proxy.
+func (e *ResponseError) FromAPIServer() bool { return e.Status != nil }
+
+// Error returns "<op>: HTTP <code>: <message>".
+func (e *ResponseError) Error() string {
+	return fmt.Sprintf("%s: HTTP %d: %s", e.Op, e.StatusCode, e.Message())
+}
+
+// Unwrap returns the answer as an *apierrors.StatusError when it was a Status, so
+// Explain and IsPermanent read it like any client-go error.
+func (e *ResponseError) Unwrap() error {
+	if e.Status == nil {
+		return nil
+	}
+	return &apierrors.StatusError{ErrStatus: *e.Status}
+}
+
+// responseError reads resp's body (closing it) into a *ResponseError.
+func responseError(op string, resp *http.Response) *ResponseError {
+	e := &ResponseError{Op: op, StatusCode: resp.StatusCode}
+	if resp.Body == nil {
+		return e
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '{' {
+		var st metav1.Status
+		if json.Unmarshal(b, &st) == nil && st.Kind == "Status" {
+			e.Status = &st
+			return e
+		}
+	}
+	e.Body = strings.ToValidUTF8(string(b), "\uFFFD")
+	return e
+}
+
+// wsDialer opens WebSockets that offer no subprotocol (Loki's tail negotiates none,
+// and client-go's websocket.Negotiate refuses a connection without one) while keeping
+// every kubeconfig auth method: the round trip goes through client-go's HTTP wrappers
+// (bearer tokens and token files, basic auth, exec plugins, auth providers such as
+// OIDC, impersonation, user agent), and the TLS settings carry client certificates,
+// including those an exec plugin rotates. It is safe for concurrent use; every Dial
+// builds its own round tripper, as client-go does.
+type wsDialer struct {
+	tls   *tls.Config
+	proxy func(*http.Request) (*url.URL, error)
+	dial  func(ctx context.Context, network, addr string) (net.Conn, error)
+	// wrap adds authentication; nil for a plain dialer.
+	wrap func(http.RoundTripper) (http.RoundTripper, error)
+	// header is added to every handshake (X-Scope-OrgID, Loki credentials).
+	header http.Header
+	// readBuffer sizes gorilla's read buffer (0: its default).
+	readBuffer int
+}
+
+// newKubeWSDialer returns a dialer that authenticates as cfg does.
+func newKubeWSDialer(cfg *rest.Config) (*wsDialer, error) {
+	tc, err := cfg.TransportConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kube: transport config: %w", err)
+	}
+	tlsConfig, err := transport.TLSConfigFor(tc)
+	if err != nil {
+		return nil, fmt.Errorf("kube: TLS config: %w", err)
+	}
+	proxy := cfg.Proxy
+	if proxy == nil {
+		proxy = utilnet.NewProxierWithNoProxyCIDR(http.ProxyFromEnvironment)
+	}
+	d := &wsDialer{tls: tlsConfig, proxy: proxy, readBuffer: 64 << 10}
+	if tc.DialHolder != nil {
+		d.dial = tc.DialHolder.Dial
+	}
+	d.wrap = func(rt http.RoundTripper) (http.RoundTripper, error) {
+		return transport.HTTPWrappersForConfig(tc, rt)
+	}
+	return d, nil
+}
+
+// Dial opens a WebSocket to u (http, https, ws or wss) with header added to the
+// handshake. A refused handshake with an HTTP answer returns a *ResponseError. The
+// handshake is bounded by ctx and by 30 s.
+func (d *wsDialer) Dial(ctx context.Context, u *url.URL, header http.Header) (*gws.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range d.header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	for k, vs := range header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	inner := &wsRoundTripper{d: d}
+	var rt http.RoundTripper = inner
+	if d.wrap != nil {
+		if rt, err = d.wrap(inner); err != nil {
+			return nil, fmt.Errorf("kube: auth wrappers: %w", err)
+		}
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		if inner.conn != nil {
+			_ = inner.conn.Close()
+		}
+		return nil, err
+	}
+	if resp.Body != nil {
+		_ = resp.Body.Close()
+	}
+	if inner.conn == nil {
+		return nil, errors.New("kube: websocket round trip returned no connection")
+	}
+	return inner.conn, nil
+}
+
+// wsRoundTripper performs one WebSocket handshake with gorilla and keeps the
+// connection. It is the innermost round tripper under client-go's auth wrappers.
+type wsRoundTripper struct {
+	d    *wsDialer
+	conn *gws.Conn
+}
+
+// TLSClientConfig lets client-go's wrappers (and utilnet) see the TLS settings.
+func (rt *wsRoundTripper) TLSClientConfig() *tls.Config { return rt.d.tls }
+
+var _ utilnet.TLSClientConfigHolder = (*wsRoundTripper)(nil)
+
+func (rt *wsRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	u := *req.URL
+	switch u.Scheme {
+	case "https":
+		u.Scheme = "wss"
+	case "http":
+		u.Scheme = "ws"
+	case "ws", "wss":
+	default:
+		return nil, fmt.Errorf("kube: websocket: unknown URL scheme %q", u.Scheme)
+	}
+	dialer := gws.Dialer{
+		Proxy:            rt.d.proxy,
+		TLSClientConfig:  rt.d.tls,
+		NetDialContext:   rt.d.dial,
+		HandshakeTimeout: 30 * time.Second,
+		ReadBufferSize:   rt.d.readBuffer,
+	}
+	// gorilla sets the handshake headers itself and refuses duplicates of them.
+	h := req.Header.Clone()
+	for _, k := range []string{"Upgrade", "Connection", "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions", "Sec-Websocket-Protocol"} {
+		h.Del(k)
+	}
+	conn, resp, err := dialer.DialContext(req.Context(), u.String(), h)
+	if err != nil {
+		if errors.Is(err, gws.ErrBadHandshake) && resp != nil {
+			return nil, responseError("WebSocket handshake with "+redactURL(&u), resp)
+		}
+		return nil, err
+	}
+	rt.conn = conn
+	return resp, nil
+}
+
+// redactURL returns u without user info and query, for messages.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.RawQuery = ""
+	c.ForceQuery = false
+	return c.String()
+}
