@@ -526,13 +526,15 @@ func decodeList(b []byte) ([]string, error) {
 	return out.Data, nil
 }
 
-// Labels returns the label names Loki knows (recent streams).
+// Labels returns the label names Loki knows (recent streams), without Loki's
+// internal ones ("__stream_shard__", which Loki adds when it splits a busy stream).
 func (l *Loki) Labels(ctx context.Context) ([]string, error) {
 	b, err := l.get(ctx, "/loki/api/v1/labels", l.sinceParams())
 	if err != nil {
 		return nil, err
 	}
-	return decodeList(b)
+	names, err := decodeList(b)
+	return slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(n, "__") }), err
 }
 
 // Values returns the values of one label.

@@ -53,6 +53,7 @@ type fakeLoki struct {
 	conns   int
 	plans   func(n int) tailPlan
 	queries []url.Values // query_range requests, in order
+	orgIDs  []string     // X-Scope-OrgID of every request
 	stop    chan struct{}
 }
 
@@ -90,13 +91,16 @@ func (f *fakeLoki) streams(es []fakeEntry) []map[string]any {
 
 func (f *fakeLoki) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	f.mu.Lock()
+	f.orgIDs = append(f.orgIDs, r.Header.Get("X-Scope-OrgID"))
+	f.mu.Unlock()
 	switch {
 	case r.URL.Path == "/loki/api/v1/tail":
 		f.tail(w, r, q)
 	case r.URL.Path == "/loki/api/v1/query_range":
 		f.queryRange(w, q, r.Header.Get("X-Loki-Response-Encoding-Flags") == "categorize-labels")
 	case r.URL.Path == "/loki/api/v1/labels":
-		writeJSON(w, map[string]any{"status": "success", "data": []string{"job", "app"}})
+		writeJSON(w, map[string]any{"status": "success", "data": []string{"job", "__stream_shard__", "app"}})
 	case strings.HasPrefix(r.URL.Path, "/loki/api/v1/label/"):
 		writeJSON(w, map[string]any{"status": "success", "data": []string{"b", "a"}})
 	case r.URL.Path == "/loki/api/v1/series":
@@ -366,7 +370,12 @@ func lokiMarkers(ls []stream.Line, k stream.Kind) []stream.Line {
 // urlLoki returns a Loki reached directly at srv (the url way).
 func urlLoki(t *testing.T, srv *httptest.Server) *Loki {
 	t.Helper()
-	w, err := newURLWay(&LokiOptions{URL: srv.URL})
+	return urlLokiWith(t, LokiOptions{URL: srv.URL})
+}
+
+func urlLokiWith(t *testing.T, o LokiOptions) *Loki {
+	t.Helper()
+	w, err := newURLWay(&o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -187,6 +187,10 @@ func (r *lokiRunner) run(ctx context.Context) error {
 			r.attempt = 0
 		}
 		r.attempt++
+		if r.attempt >= 3 && r.way != nil && len(r.t.loki.ways) > 1 {
+			// Auto: the way that worked keeps failing; look again from the best one.
+			r.way = nil
+		}
 		bo := r.t.opts.Backoff
 		if bo == nil {
 			bo = backoff
@@ -263,6 +267,11 @@ func (r *lokiRunner) pick(ctx context.Context) error {
 	ways := append([]lokiWay(nil), l.ways...)
 	l.mu.Unlock()
 	single := len(ways) == 1
+	if _, ok := r.resume.Start(); ok {
+		// Picking again after a break: read what it missed first (best effort; the
+		// tail's own history covers a short break).
+		_ = r.catchUp(ctx)
+	}
 	var notes []string
 	for _, w := range ways {
 		var err error

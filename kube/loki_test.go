@@ -344,6 +344,47 @@ func TestLokiCatalog(t *testing.T) {
 	}
 }
 
+func TestLokiOrgIDAndCredentialsReachLoki(t *testing.T) {
+	f := newFakeLoki(t, nil)
+	var auth []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		auth = append(auth, r.Header.Get("Authorization"))
+		f.mu.Unlock()
+		f.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	env := map[string]string{"LOKI_ADDR": srv.URL, "LOKI_USERNAME": "u", "LOKI_PASSWORD": "p", "LOKI_ORG_ID": "team-a"}
+	var o LokiOptions
+	o.FromEnv(func(k string) string { return env[k] })
+	l := urlLokiWith(t, o)
+	if _, err := l.Labels(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sink := newRecSink()
+	if err := runTail(t, l.Tail(fastTail(`{job="test"}`)), sink, func() {
+		f.add(fakeEntry{time.Now().UnixNano(), "x"})
+		sink.waitFor(t, "a line", hasLog("x"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, id := range f.orgIDs {
+		if id != "team-a" {
+			t.Errorf("request %d carried X-Scope-OrgID %q", i, id)
+		}
+	}
+	for i, a := range auth {
+		if a != "Basic dTpw" {
+			t.Errorf("request %d carried Authorization %q, want basic auth u:p", i, a)
+		}
+	}
+	if len(f.orgIDs) < 2 {
+		t.Errorf("%d requests seen", len(f.orgIDs))
+	}
+}
+
 func TestLokiNoFollowReadsHistoryOnce(t *testing.T) {
 	f := newFakeLoki(t, nil)
 	now := time.Now().UnixNano()
@@ -535,5 +576,39 @@ func TestLokiAnsweredAndWayRefused(t *testing.T) {
 		if a, r := lokiAnswered(tc.err), wayRefused(tc.err); a != tc.answered || r != tc.refuse {
 			t.Errorf("%d %v: answered %v refused %v, want %v %v", i, tc.err, a, r, tc.answered, tc.refuse)
 		}
+	}
+}
+
+func TestLokiAutoPicksAgainWhenTheWayKeepsFailing(t *testing.T) {
+	broken := newFakeLoki(t, func(n int) tailPlan {
+		if n == 1 {
+			return tailPlan{closeAfter: 0, closeCode: gws.CloseNormalClosure}
+		}
+		return tailPlan{refuse: http.StatusBadGateway, refuseBody: "upstream gone"}
+	})
+	good := newFakeLoki(t, nil)
+	s1, s2 := httptest.NewServer(broken), httptest.NewServer(good)
+	defer s1.Close()
+	defer s2.Close()
+	u1, _ := url.Parse(s1.URL)
+	u2, _ := url.Parse(s2.URL)
+	w1 := &directWay{via: LokiViaGateway, desc: "first", base: u1, hc: s1.Client(), ws: &wsDialer{}}
+	w2 := &directWay{via: LokiViaPortForward, desc: "second", base: u2, hc: s2.Client(), ws: &wsDialer{}}
+	l := &Loki{ways: []lokiWay{w1, w2}, cat: []lokiWay{w1, w2}, failed: map[LokiVia]string{}}
+	sink := newRecSink()
+	err := runTail(t, l.Tail(fastTail(`{job="test"}`)), sink, func() {
+		sink.waitFor(t, "the switch to the second way", func(ls []stream.Line) bool {
+			for _, m := range lokiMarkers(ls, stream.KindInfo) {
+				if strings.Contains(m.Text, "Loki via port-forward: second") && strings.Contains(m.Text, "gateway failed: Loki answered HTTP 502: upstream gone") {
+					return true
+				}
+			}
+			return false
+		})
+		good.add(fakeEntry{time.Now().UnixNano(), "via second"})
+		sink.waitFor(t, "a line through the second way", hasLog("via second"))
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
