@@ -13,6 +13,7 @@ import (
 
 	"github.com/tailui/tailui/kube"
 	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/ui"
 )
 
 // lokiFlags are the flags that select and reach Loki.
@@ -62,6 +63,20 @@ func (l *lokiFlags) options(since time.Duration) (kube.LokiOptions, error) {
 		return o, usageError{fmt.Errorf("--loki-via url needs --loki-url or LOKI_ADDR")}
 	}
 	return o, nil
+}
+
+// kube.Loki is what the UI's Loki section browses: main hands it over as is.
+var _ ui.LokiCatalog = (*kube.Loki)(nil)
+
+// open finds Loki the way the flags say, for label browsing (the UI's LokiCatalog
+// and `tailui loki`). since bounds label lookups (0: Loki's default). c may be nil
+// with --loki-via url.
+func (l *lokiFlags) open(ctx context.Context, c *kube.Client, since time.Duration) (*kube.Loki, error) {
+	o, err := l.options(since)
+	if err != nil {
+		return nil, err
+	}
+	return kube.NewLoki(ctx, c, o)
 }
 
 // source returns the stream.Source that tails l.query.
@@ -143,17 +158,14 @@ print one item per line. --since bounds how far back Loki looks (Loki's default:
 	_ = pf.MarkHidden("org-id")
 
 	open := func(cmd *cobra.Command) (*kube.Loki, error) {
-		o, err := f.loki.options(f.since)
-		if err != nil {
-			return nil, err
-		}
 		var c *kube.Client
-		if o.Via != kube.LokiViaURL {
+		if f.loki.via != kube.LokiViaURL.String() {
+			var err error
 			if c, err = clientFor(f); err != nil {
 				return nil, err
 			}
 		}
-		return kube.NewLoki(cmd.Context(), c, o)
+		return f.loki.open(cmd.Context(), c, f.since)
 	}
 	labels := &cobra.Command{
 		Use:   "labels [NAME]",

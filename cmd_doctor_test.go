@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/tailui/tailui/kube"
+)
+
+func TestCheckPrinter(t *testing.T) {
+	var b bytes.Buffer
+	p := &checkPrinter{w: &b}
+	for _, c := range []kube.Check{
+		{Group: "kubernetes", Name: "kubeconfig loads", State: kube.CheckPass, Detail: `context "x"`},
+		{Group: "loki", Name: "Loki is ready", State: kube.CheckFail, Detail: "Ingester not ready", Hint: "wait"},
+		{Group: "loki", Name: "a port-forward works", State: kube.CheckWarn, Detail: "refused"},
+		{Group: "gateway", Name: "the gateway answers", State: kube.CheckSkip, Detail: "needs Loki"},
+	} {
+		p.print(c)
+	}
+	want := `kubernetes
+----------
+√ kubeconfig loads: context "x"
+
+loki
+----
+× Loki is ready
+    Ingester not ready
+    hint: wait
+‼ a port-forward works
+    refused
+
+gateway
+-------
+- the gateway answers (skipped: needs Loki)
+`
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
