@@ -640,10 +640,13 @@ func (p *stallProxy) serve(c net.Conn) {
 var droppedRE = regexp.MustCompile(`\[dropped\] Loki dropped (?:at least )?(\d+) entr`)
 
 func TestLokiDroppedEntriesFromAStalledReaderShowAsMarker(t *testing.T) {
+	// The private Loki: 150k lines would make the shared one shard its streams.
+	fx := newFixture(t)
+	bedLoki := shortTailLoki(t, fx)
 	id := e2eID(t)
 	labels := map[string]string{"tailui_e2e": id}
 	q := fmt.Sprintf(`{tailui_e2e=%q}`, id)
-	px := newStallProxy(t, lokiIP+":3100")
+	px := newStallProxy(t, lokiIP+":3101")
 	// A long ping interval: the stall must not look like a dead path.
 	r := startTailui(t, "--loki", q, "--loki-via", "url", "--loki-url", "http://"+px.ln.Addr().String(),
 		"--plain", "-o", "raw", "--ping-interval", "120s")
