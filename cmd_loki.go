@@ -37,7 +37,7 @@ func (l *lokiFlags) addFlags(fs *pflag.FlagSet) {
 
 // addWayFlags adds the flags that say where Loki is and how to reach it.
 func (l *lokiFlags) addWayFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&l.via, "loki-via", "auto", "how to reach Loki: auto, gateway, proxy, port-forward, poll or url")
+	fs.StringVar(&l.via, "loki-via", "auto", "how to reach Loki: gateway, proxy, port-forward, poll, url, or auto: the tailui gateway, then the plain service proxy (only if this API server keeps the query of an upgrade), a port-forward, polling, then $LOKI_ADDR; --loki-url alone means url")
 	fs.StringVar(&l.service, "loki-service", "", "Loki's Service as NAMESPACE/NAME:PORT (default: found by the Loki Helm chart's names and labels)")
 	fs.StringVar(&l.gateway, "loki-gateway", "", "the tailui gateway's Service as NAMESPACE/NAME:PORT (default: tailui-gateway in Loki's namespace)")
 	fs.StringVar(&l.url, "loki-url", "", "Loki's address for --loki-via url (default: $LOKI_ADDR; credentials from $LOKI_USERNAME, $LOKI_PASSWORD, $LOKI_BEARER_TOKEN)")

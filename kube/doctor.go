@@ -145,6 +145,29 @@ func (d *doctor) run(ctx context.Context) {
 	d.gateway(ctx)
 	d.lokiPortForward(ctx)
 	d.lokiReady(ctx)
+	d.lokiURL(ctx)
+}
+
+// lokiURL checks --loki-url (or LOKI_ADDR), when one is given.
+func (d *doctor) lokiURL(ctx context.Context) {
+	if d.o.Loki.URL == "" {
+		return
+	}
+	name := "Loki at " + d.o.Loki.URL + " is ready"
+	w, err := newURLWay(&d.o.Loki)
+	if err != nil {
+		d.fail("loki", name, err.Error(), "--loki-url wants http(s)://host[:port][/prefix]")
+		return
+	}
+	name = "Loki at " + w.Describe() + " is ready"
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	b, err := w.Get(ctx, "/ready", nil)
+	if err != nil {
+		d.fail("loki", name, explainLoki(err, w), "check the address and LOKI_USERNAME/LOKI_PASSWORD/LOKI_BEARER_TOKEN")
+		return
+	}
+	d.pass("loki", name, "/ready: "+oneLine(string(b)))
 }
 
 func (d *doctor) kubeconfig() bool {
@@ -158,6 +181,7 @@ func (d *doctor) kubeconfig() bool {
 	d.ns = c.Namespace
 	if d.o.Namespace != "" {
 		d.ns = d.o.Namespace
+		c.Namespace = d.ns // Loki is looked for here first, too
 	}
 	if d.ns == "" {
 		d.ns = "default"
@@ -291,7 +315,7 @@ func (d *doctor) podLogWebSocket(ctx context.Context, allowed bool) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	conn, err := websocket.Negotiate(rt, holder, req, "binary.k8s.io")
 	if err != nil {
-		d.fail("pods", name, fmt.Sprintf("pod %s/%s container %s: %s", d.ns, pod, ctr, explainUpgrade(err)),
+		d.fail("pods", name, fmt.Sprintf("pod %s/%s container %s: %s", d.ns, pod, ctr, Explain(err)),
 			"a proxy or load balancer in front of the API server may refuse WebSocket upgrades: tailui falls back to plain HTTP streaming (--transport http)")
 		return
 	}
@@ -310,15 +334,6 @@ func (d *doctor) podLogWebSocket(ctx context.Context, allowed bool) {
 		n += len(b)
 	}
 	d.pass("pods", name, fmt.Sprintf("pod %s/%s container %s: %d bytes, closed with 1000", d.ns, pod, ctr, n))
-}
-
-// explainUpgrade digs the API server's Status out of a client-go WebSocket error.
-func explainUpgrade(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "unable to upgrade streaming request: "); i >= 0 {
-		msg = msg[i+len("unable to upgrade streaming request: "):]
-	}
-	return oneLine(msg)
 }
 
 func (d *doctor) findLoki(ctx context.Context) bool {
