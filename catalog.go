@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -99,7 +98,14 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 	return out, nil
 }
 
-// Loki implements ui.Catalog.
+// Loki implements ui.Catalog: Loki found the way --loki-via says (auto: the
+// gateway, then port-forward, then polling), for the Loki section's label browser.
 func (c *catalog) Loki() (ui.LokiCatalog, error) {
-	return nil, errors.New("Loki browsing is not wired yet")
+	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+	defer cancel()
+	l, err := c.flags.loki.open(ctx, c.client, 0)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }

@@ -188,7 +188,9 @@ type jsonLine struct {
 func (p *printer) writeJSON(l *stream.Line) {
 	j := jsonLine{Message: l.Text}
 	if o := l.Origin; o != nil {
-		if o.Fields["pod"] != "" {
+		if strings.HasPrefix(o.ID, "{") {
+			j.Labels = o.Fields // a Loki stream: its whole label set
+		} else if o.Fields["pod"] != "" {
 			j.Namespace, j.Pod, j.Container = o.Fields["namespace"], o.Fields["pod"], o.Fields["container"]
 		} else {
 			j.Labels = o.Fields
