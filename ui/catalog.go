@@ -104,8 +104,8 @@ type LokiCatalog interface {
 	// Series returns the label sets matching a LogQL stream selector such as
 	// `{namespace="prod"}`.
 	Series(ctx context.Context, selector string) ([]map[string]string, error)
-	// Describe says how Loki is reached, e.g. "svc/loki in monitoring via the
-	// API server proxy".
+	// Describe says how Loki is reached, as a whole phrase, e.g. "Loki via
+	// gateway: svc monitoring/tailui-gateway through the API server's service proxy".
 	Describe() string
 }
 

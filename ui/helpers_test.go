@@ -66,7 +66,7 @@ func (fakeLoki) Series(_ context.Context, sel string) ([]map[string]string, erro
 	return []map[string]string{{"app": "web", "namespace": "prod", "pod": "web-1"}, {"app": "web", "namespace": "prod", "pod": "web-2"}}, nil
 }
 
-func (fakeLoki) Describe() string { return "svc/loki in monitoring" }
+func (fakeLoki) Describe() string { return "Loki via proxy: svc/loki in monitoring" }
 
 func testPods() []PodInfo {
 	return []PodInfo{

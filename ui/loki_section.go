@@ -479,7 +479,7 @@ func (ls *lokiSection) viewRows(h int) []string {
 	case ls.lc == nil:
 		rows = append(rows, st.Warn.Render(" Loki: not available — "+ls.why))
 	default:
-		rows = append(rows, st.Faint.Render(" Loki via "+ls.describe))
+		rows = append(rows, st.Faint.Render(" "+ls.describe))
 	}
 	crumb := " labels"
 	switch ls.level {

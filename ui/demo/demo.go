@@ -221,7 +221,7 @@ func (l *Loki) Series(_ context.Context, selector string) ([]map[string]string, 
 }
 
 // Describe implements ui.LokiCatalog.
-func (l *Loki) Describe() string { return "svc/loki in monitoring (demo)" }
+func (l *Loki) Describe() string { return "Loki via the demo: svc/loki in monitoring" }
 
 func contains(vs []string, v string) bool {
 	for _, x := range vs {
