@@ -413,33 +413,8 @@ func (r *lokiRunner) catchUp(ctx context.Context) error {
 func (r *lokiRunner) session(ctx context.Context, conn *gws.Conn) error {
 	r.status(stream.StateLive, "")
 	idle := orDefault(r.t.opts.Idle, 5*time.Second)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	defer func() {
-		close(done)
-		_ = conn.Close()
-		wg.Wait()
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(idle / 2)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				_ = conn.Close()
-				return
-			case <-done:
-				return
-			case <-t.C:
-				// Loki pings every second; these pings keep other servers honest.
-				if conn.WriteControl(gws.PingMessage, nil, time.Now().Add(idle/2)) != nil {
-					return
-				}
-			}
-		}
-	}()
+	// Loki pings every second; our own pings keep other servers (and proxies) honest.
+	defer keepAlive(ctx, conn, idle/2)()
 	extend := func() { _ = conn.SetReadDeadline(time.Now().Add(idle)) }
 	// Loki runs the history query before it pings for the first time.
 	_ = conn.SetReadDeadline(time.Now().Add(max(idle, orDefault(r.t.opts.HistoryTimeout, 30*time.Second))))

@@ -575,28 +575,7 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 	dead := 3 * ping
 	_ = conn.SetReadDeadline(time.Now().Add(dead))
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(dead)) })
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(ping)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				_ = conn.Close()
-				return
-			case <-done:
-				return
-			case <-t.C:
-				if conn.WriteControl(gws.PingMessage, nil, time.Now().Add(ping)) != nil {
-					return
-				}
-			}
-		}
-	}()
-	defer func() { close(done); _ = conn.Close(); wg.Wait() }()
+	defer keepAlive(ctx, conn, ping)()
 
 	buf := make([]byte, 64<<10)
 	var dec []byte
@@ -754,4 +733,32 @@ func (d *deliverer) flush() {
 	}
 	d.sink.Lines(d.batch)
 	d.batch = nil
+}
+
+// keepAlive pings conn every interval (the API server sends no pings of its own, so
+// client pings are the only way to notice a dead path) and closes it when ctx ends.
+// The returned stop closes conn and waits for the pinger to finish.
+func keepAlive(ctx context.Context, conn *gws.Conn, interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				_ = conn.Close()
+				return
+			case <-done:
+				return
+			case <-t.C:
+				if conn.WriteControl(gws.PingMessage, nil, time.Now().Add(interval)) != nil {
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); _ = conn.Close(); wg.Wait() }
 }
