@@ -182,10 +182,9 @@ colors:
 		w("  # %s: [%s]\n  #   %s\n", tl.name, strings.Join(names, ", "), tl.doc)
 	}
 	w(`
-# Key bindings cannot be changed yet: the TUI takes its key map from no outside source.
-# A keys section is accepted (binding name: key or list of keys, names as in docs/keys.md)
-# and ignored with a warning, so a file written for a later tailui still loads.
+# Key bindings: binding name (as in docs/keys.md) to a key or a list of keys.
 # keys:
+#   Search: [ctrl+f, /]
 #   Quit: [q, ctrl+c]
 `)
 	return b.String()

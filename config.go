@@ -44,9 +44,9 @@ type configFlags struct {
 	path  string // --config
 	theme string // --theme
 
-	file   string     // the file that was read; "" when none
-	colors themePatch // the file's colour overrides
-	keys   []string   // binding names the file's keys section sets (not applied yet)
+	file   string              // the file that was read; "" when none
+	colors themePatch          // the file's colour overrides
+	keys   map[string][]string // the file's keys section: binding name to keys
 }
 
 func (c *configFlags) addFlags(fs *pflag.FlagSet) {
@@ -133,10 +133,6 @@ func (c *configFlags) apply(cmd *cobra.Command) error {
 		return fmt.Errorf("config %s:%w", path, err)
 	}
 	c.file, c.colors, c.keys = path, cf.colors, cf.keys
-	if len(cf.keys) > 0 {
-		fmt.Fprintf(os.Stderr, "%s: warning: %s: keys: custom key bindings are not supported yet and are ignored (%s)\n",
-			progName(), path, strings.Join(cf.keys, ", "))
-	}
 	return nil
 }
 
@@ -144,7 +140,7 @@ func (c *configFlags) apply(cmd *cobra.Command) error {
 type configFile struct {
 	flags  []flagSetting
 	colors themePatch
-	keys   []string
+	keys   map[string][]string
 }
 
 // flagSetting is one flag default from the file: a scalar or a list.
@@ -274,30 +270,33 @@ func (cf *configFile) applyFlags(known, target *pflag.FlagSet) error {
 	return nil
 }
 
-// parseKeys reads the keys section: binding name to a key or a list of keys.
-// The UI has no way to take bindings from outside yet, so only the shape is
-// checked and the names are returned for a warning.
-func parseKeys(n *yaml.Node) ([]string, error) {
+// parseKeys reads the keys section: binding name (as docs/keys.md spells it) to a
+// key or a list of keys, checked against the UI's key map.
+func parseKeys(n *yaml.Node) (map[string][]string, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, configError(n.Line, "keys: want a mapping of binding names to keys")
 	}
-	var names []string
+	keys := map[string][]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		switch v.Kind {
 		case yaml.ScalarNode:
+			keys[k.Value] = []string{v.Value}
 		case yaml.SequenceNode:
 			for _, e := range v.Content {
 				if e.Kind != yaml.ScalarNode {
 					return nil, configError(e.Line, "keys: %s: want a key or a list of keys", k.Value)
 				}
+				keys[k.Value] = append(keys[k.Value], e.Value)
 			}
 		default:
 			return nil, configError(v.Line, "keys: %s: want a key or a list of keys", k.Value)
 		}
-		names = append(names, k.Value)
+		if err := ui.CheckKeys(map[string][]string{k.Value: keys[k.Value]}); err != nil {
+			return nil, configError(k.Line, "keys: %v", err)
+		}
 	}
-	return names, nil
+	return keys, nil
 }
 
 // themePatch is a set of colour overrides from the config file. A nil entry in

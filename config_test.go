@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -144,6 +145,8 @@ func TestConfigErrors(t *testing.T) {
 		{"missing named file", "", nil, []string{"--config", "/nonexistent/tailui.yaml"}, `config: open /nonexistent/tailui.yaml: no such file`, false},
 		{"missing file from env", "", map[string]string{"TAILUI_CONFIG": "/nonexistent/x.yaml"}, nil, `no such file`, false},
 		{"config is not a flag", "flags:\n  config: x.yaml\n", nil, nil, `unknown flag "config"`, false},
+		{"unknown key binding", "keys:\n  Explode: x\n", nil, nil, `:2: keys: unknown key binding "Explode"`, false},
+		{"empty key list", "keys:\n  Quit: []\n", nil, nil, `:2: keys: key binding Quit: no keys given`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -450,5 +453,16 @@ func TestIsDark(t *testing.T) {
 		if got := isDark(lipgloss.Color(tt.hex)); got != tt.dark {
 			t.Errorf("%s: dark = %v, want %v", tt.hex, got, tt.dark)
 		}
+	}
+}
+
+func TestConfigKeys(t *testing.T) {
+	cf, err := parseConfig([]byte("keys:\n  Search: ctrl+f\n  next_match: [ctrl+n, n]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"Search": {"ctrl+f"}, "next_match": {"ctrl+n", "n"}}
+	if !reflect.DeepEqual(cf.keys, want) {
+		t.Fatalf("keys %v, want %v", cf.keys, want)
 	}
 }

@@ -137,6 +137,7 @@ func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query
 		opts.NoColor = true
 	}
 	opts.Theme = f.config.uiTheme(opts.NoColor) // config.go: --theme, the config file's colours
+	opts.Keys = f.config.keys                   // checked when the config file was read
 	switch f.timestamps {
 	case "utc", "default":
 		opts.Timestamps = ui.TimestampsUTC

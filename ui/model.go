@@ -144,10 +144,14 @@ func New(ctx context.Context, opts Options) *Model {
 	if opts.NoColor {
 		profile = colorprofile.ASCII
 	}
+	keys, err := newKeyMapWith(opts.Keys)
+	if err != nil {
+		keys = newKeyMap() // callers check with CheckKeys first; never start without keys
+	}
 	c := &common{
 		ctx:          ctx,
 		styles:       NewStyles(theme, profile),
-		keys:         newKeyMap(),
+		keys:         keys,
 		now:          opts.Now(),
 		loc:          time.Local,
 		tmux:         opts.Tmux,

@@ -75,6 +75,10 @@ type Options struct {
 	// HubCapacity is how many lines may wait for the UI before the oldest are
 	// dropped (and counted); zero means 4 × Scrollback.
 	HubCapacity int
+	// Keys gives some key bindings other keys: binding name (as BindingNames and
+	// docs/keys.md spell it) to the keys that trigger it. Check it with CheckKeys;
+	// New falls back to the defaults when it is invalid.
+	Keys map[string][]string
 	// Tmux reports that the UI runs inside tmux, where the clipboard sequence
 	// is also sent wrapped for tmux passthrough. Run fills it from $TMUX when
 	// unset.
