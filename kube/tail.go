@@ -284,11 +284,7 @@ func (r *runner) run(ctx context.Context) error {
 				if st.ID != r.containerID {
 					// The drain read the old container to its end: the new one is
 					// read from its first line, not resumed from the old one's time.
-					if st.Restarts > r.restarts+1 {
-						r.marker(stream.KindGap, 0, "container restarted %d times since the last line read; the logs of the containers in between are gone", st.Restarts-r.restarts)
-					}
-					r.restarts, r.containerID = st.Restarts, st.ID
-					mode = r.afterRestart(st.Restarts)
+					mode = r.newContainer(st)
 				}
 				continue
 			default:
@@ -322,11 +318,7 @@ func (r *runner) run(ctx context.Context) error {
 						r.attempt = 0
 						continue
 					}
-					if st.Restarts > r.restarts+1 {
-						r.marker(stream.KindGap, 0, "container restarted %d times since the last line read; the logs of the containers in between are gone", st.Restarts-r.restarts)
-					}
-					r.restarts, r.containerID = st.Restarts, st.ID
-					mode = r.afterRestart(st.Restarts)
+					mode = r.newContainer(st)
 					continue
 				case !st.Running && (st.Terminated != nil || st.PodFinished) && mode == readFollow:
 					// It finished: one last read without follow picks up whatever the
@@ -370,6 +362,16 @@ func (r *runner) run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// newContainer switches to a container that replaced the one read so far, saying so
+// when containers in between came and went unread.
+func (r *runner) newContainer(st containerState) readMode {
+	if st.Restarts > r.restarts+1 {
+		r.marker(stream.KindGap, 0, "container restarted %d times since the last line read; the logs of the containers in between are gone", st.Restarts-r.restarts)
+	}
+	r.restarts, r.containerID = st.Restarts, st.ID
+	return r.afterRestart(st.Restarts)
 }
 
 // afterRestart switches to the new container: a marker, fresh bookkeeping, and the
