@@ -245,8 +245,35 @@ func stateOf(p *corev1.Pod, kind ContainerKind, name string) containerState {
 		}
 		return st
 	}
-	st.ContainerGone = true
+	// No status yet is normal for a pod the kubelet has not started: the container
+	// is gone only when the pod's spec no longer names it.
+	st.ContainerGone = !specHas(p, kind, name)
 	return st
+}
+
+// specHas reports whether the pod's spec has a container of that kind and name.
+func specHas(p *corev1.Pod, kind ContainerKind, name string) bool {
+	switch kind {
+	case Init:
+		for _, c := range p.Spec.InitContainers {
+			if c.Name == name {
+				return true
+			}
+		}
+	case Ephemeral:
+		for _, c := range p.Spec.EphemeralContainers {
+			if c.Name == name {
+				return true
+			}
+		}
+	default:
+		for _, c := range p.Spec.Containers {
+			if c.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // willRestart reports whether the kubelet will start a terminated container again,

@@ -304,6 +304,8 @@ func TestStateOf(t *testing.T) {
 			want: containerState{ID: "c://1", Restarts: 3, Running: true, LastID: "c://0"}},
 		{name: "waiting", ctr: "c", pod: pod("", corev1.PodPending, Regular, status("c", corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 5m0s"}})),
 			want: containerState{ID: "c://1", Restarts: 3, LastID: "c://0", WaitingMsg: "waiting to start: CrashLoopBackOff (back-off 5m0s)"}},
+		{name: "created, not started: no status yet", ctr: "c", pod: &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c"}}}},
+			want: containerState{}},
 		{name: "container not in the pod", ctr: "other", pod: pod("", corev1.PodRunning, Regular, status("c", running)),
 			want: containerState{ContainerGone: true}},
 		{name: "init container looked up as regular", ctr: "c", kind: Regular, pod: pod("", corev1.PodRunning, Init, status("c", running)),
