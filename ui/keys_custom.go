@@ -41,6 +41,8 @@ func newKeyMapWith(custom map[string][]string) (*keyMap, error) {
 	for i := 0; i < t.NumField(); i++ {
 		byLower[strings.ToLower(t.Field(i).Name)] = i
 	}
+	set := map[int]bool{}      // fields the user changed
+	taken := map[string]bool{} // keys the user gave to them
 	names := make([]string, 0, len(custom))
 	for n := range custom {
 		names = append(names, n)
@@ -58,6 +60,32 @@ func newKeyMapWith(custom map[string][]string) (*keyMap, error) {
 		b := v.Field(i).Addr().Interface().(*key.Binding)
 		b.SetKeys(keys...)
 		b.SetHelp(strings.Join(keys, "/"), b.Help().Desc)
+		set[i] = true
+		for _, k := range keys {
+			taken[k] = true
+		}
+	}
+	// A key the user gave to one binding leaves the bindings that had it by default
+	// (ctrl+f is page down until it is made search): the user's choice wins.
+	for i := 0; i < t.NumField(); i++ {
+		if set[i] {
+			continue
+		}
+		b := v.Field(i).Addr().Interface().(*key.Binding)
+		var kept []string
+		for _, k := range b.Keys() {
+			if !taken[k] {
+				kept = append(kept, k)
+			}
+		}
+		if len(kept) != len(b.Keys()) {
+			b.SetKeys(kept...)
+			if len(kept) == 0 {
+				b.SetEnabled(false)
+			} else if taken[b.Help().Key] {
+				b.SetHelp(kept[0], b.Help().Desc)
+			}
+		}
 	}
 	return km, nil
 }

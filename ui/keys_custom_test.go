@@ -41,6 +41,12 @@ func TestCustomKeys(t *testing.T) {
 	if km.Search.Help().Key != "ctrl+f" || km.Search.Help().Desc == "" {
 		t.Errorf("help %+v", km.Search.Help())
 	}
+	if slices.Contains(km.PageDown.Keys(), "ctrl+f") {
+		t.Errorf("page down kept ctrl+f after search took it: %v", km.PageDown.Keys())
+	}
+	if !slices.Contains(km.PageDown.Keys(), "pgdown") {
+		t.Errorf("page down lost its other keys: %v", km.PageDown.Keys())
+	}
 	if !slices.Contains(BindingNames(), "NextMatch") {
 		t.Error("BindingNames lacks NextMatch")
 	}
