@@ -595,15 +595,7 @@ func (p *pane) handleRulesKey(msg tea.KeyPressMsg) tea.Cmd {
 // prompts.
 
 func (p *pane) openInput(m inputMode) tea.Cmd {
-	st := p.c.styles
-	ti := textinput.New()
-	ti.SetVirtualCursor(true)
-	s := ti.Styles()
-	s.Focused.Prompt, s.Blurred.Prompt = st.Prompt, st.Prompt
-	s.Focused.Text, s.Blurred.Text = st.InputText, st.InputText
-	s.Focused.Placeholder, s.Blurred.Placeholder = st.Placeholder, st.Placeholder
-	s.Cursor.Blink = false
-	ti.SetStyles(s)
+	ti := newTextInput(p.c.styles, "", "") // prompt and placeholder per mode below
 	switch m {
 	case inputSearch:
 		ti.Prompt = "/"
@@ -624,7 +616,6 @@ func (p *pane) openInput(m inputMode) tea.Cmd {
 		ti.Prompt = "save to "
 		ti.SetValue(p.defaultSavePath())
 	}
-	ti.CharLimit = 4096
 	p.mode = m
 	p.input = ti
 	p.input.SetWidth(max(p.width-lipgloss.Width(ti.Prompt)-1, 1))
