@@ -299,6 +299,11 @@ func (ls *lokiSection) Update(msg tea.Msg) (*lokiSection, tea.Cmd) {
 			return ls, ls.queryKey(msg)
 		}
 		lh := ls.listHeight()
+		if c, ok := listMove(msg, k, ls.cursor, lh, len(ls.shown)); ok {
+			ls.cursor = c
+			ls.clamp()
+			return ls, nil
+		}
 		switch {
 		case key.Matches(msg, k.LokiQuery):
 			ls.querying = true
@@ -307,18 +312,6 @@ func (ls *lokiSection) Update(msg tea.Msg) (*lokiSection, tea.Cmd) {
 			ls.query.CursorEnd()
 			ls.histPos = len(ls.history)
 			return ls, ls.query.Focus()
-		case key.Matches(msg, k.ListUp):
-			ls.cursor--
-		case key.Matches(msg, k.ListDown):
-			ls.cursor++
-		case key.Matches(msg, k.ListPageUp):
-			ls.cursor -= lh
-		case key.Matches(msg, k.ListPageDown):
-			ls.cursor += lh
-		case key.Matches(msg, k.ListTop):
-			ls.cursor = 0
-		case key.Matches(msg, k.ListBottom):
-			ls.cursor = len(ls.shown) - 1
 		case key.Matches(msg, k.Toggle):
 			if it, ok := ls.current(); ok && ls.level != lokiLabels {
 				ls.selected[it] = !ls.selected[it]

@@ -387,19 +387,12 @@ func (sp *sourcesPanel) clickRow(x, y int) {
 func (sp *sourcesPanel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := sp.c.keys
 	lh := sp.listHeight()
+	if c, ok := listMove(msg, k, sp.cursor, lh, len(sp.rows)); ok {
+		sp.cursor = c
+		sp.clampCursor()
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.ListUp):
-		sp.cursor--
-	case key.Matches(msg, k.ListDown):
-		sp.cursor++
-	case key.Matches(msg, k.ListPageUp):
-		sp.cursor -= lh
-	case key.Matches(msg, k.ListPageDown):
-		sp.cursor += lh
-	case key.Matches(msg, k.ListTop):
-		sp.cursor = 0
-	case key.Matches(msg, k.ListBottom):
-		sp.cursor = len(sp.rows) - 1
 	case key.Matches(msg, k.Toggle):
 		sp.toggle(sp.cursor)
 		sp.cursor++
@@ -906,4 +899,24 @@ func (sp *sourcesPanel) FullHelp() [][]key.Binding {
 		{k.Toggle, k.SelectAll, k.Expand, k.Collapse},
 		{k.OpenMerged, k.OpenSplit, k.OpenWorkload, k.Section, k.LokiQuery, k.Cancel},
 	}
+}
+
+// listMove applies the list cursor keys (line, page, top, bottom) shared by the pod
+// list and the Loki lists, and reports whether msg was one of them. The caller clamps.
+func listMove(msg tea.KeyPressMsg, k *keyMap, cursor, page, n int) (int, bool) {
+	switch {
+	case key.Matches(msg, k.ListUp):
+		return cursor - 1, true
+	case key.Matches(msg, k.ListDown):
+		return cursor + 1, true
+	case key.Matches(msg, k.ListPageUp):
+		return cursor - page, true
+	case key.Matches(msg, k.ListPageDown):
+		return cursor + page, true
+	case key.Matches(msg, k.ListTop):
+		return 0, true
+	case key.Matches(msg, k.ListBottom):
+		return n - 1, true
+	}
+	return cursor, false
 }
