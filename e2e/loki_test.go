@@ -32,14 +32,27 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// The test bed's pod network: Loki at .10:3100, the gateway at .11:8080, and .99,
-// which no one holds (the API server cannot reach it).
+// The test bed's pod network (hack/testbed's POD_NET and NETNS, so that a second bed
+// on other addresses can run the suite too): Loki at .10:3100, the gateway at .11:8080,
+// and .99, which no one holds (the API server cannot reach it).
+var (
+	podNet    = envOr("POD_NET", "10.213.77")
+	bedLoki   = "http://" + podNet + ".10:3100"
+	lokiIP    = podNet + ".10"
+	gatewayIP = podNet + ".11"
+	deadIP    = podNet + ".99"
+	bedNetns  = envOr("NETNS", "tailui-testbed")
+)
+
+// envOr returns the environment variable name, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
 const (
-	bedLoki    = "http://10.213.77.10:3100"
-	lokiIP     = "10.213.77.10"
-	gatewayIP  = "10.213.77.11"
-	deadIP     = "10.213.77.99"
-	bedNetns   = "tailui-testbed"
 	fixtureNS  = "tailui-e2e-loki"
 	bedNode    = "testbed-node"
 	podIPAnnot = "testbed.tailui.dev/pod-ip"
