@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"github.com/tailui/tailui/stream"
+
 	"hash/fnv"
 	"image/color"
 
@@ -94,29 +96,19 @@ func newPaint(fg, bg color.Color, attrs ...ansi.Attr) paint {
 	return paint(s.String())
 }
 
-// level is a log level recognised in a line.
-type level uint8
+// level is a log level recognised in a line (stream.DetectLevel).
+type level = stream.Level
 
 const (
-	levelNone level = iota
-	levelTrace
-	levelDebug
-	levelInfo
-	levelWarn
-	levelError
-	levelFatal
-	numLevels
+	levelNone  = stream.LevelNone
+	levelTrace = stream.LevelTrace
+	levelDebug = stream.LevelDebug
+	levelInfo  = stream.LevelInfo
+	levelWarn  = stream.LevelWarn
+	levelError = stream.LevelError
+	levelFatal = stream.LevelFatal
+	numLevels  = stream.NumLevels
 )
-
-var levelNames = [...]string{"", "trace", "debug", "info", "warn", "error", "fatal"}
-
-// String returns the lowercase name of l ("" for none).
-func (l level) String() string {
-	if int(l) < len(levelNames) {
-		return levelNames[l]
-	}
-	return "unknown"
-}
 
 // Styles holds every style the UI draws with, built once from a Theme and the
 // terminal's colour profile. Chrome uses lipgloss styles; log lines use paints.
