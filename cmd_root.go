@@ -41,6 +41,8 @@ type rootFlags struct {
 	include   []string
 	exclude   []string
 	highlight []string
+	where     string
+	context   int
 	color     string
 	keepColor bool
 
@@ -126,6 +128,8 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 	fl.StringArrayVarP(&f.include, "include", "i", nil, "only lines matching this regular expression (repeatable: any)")
 	fl.StringArrayVarP(&f.exclude, "exclude", "e", nil, "drop lines matching this regular expression (repeatable)")
 	fl.StringArrayVarP(&f.highlight, "highlight", "H", nil, "highlight matches of this regular expression (repeatable)")
+	fl.StringVar(&f.where, "where", "", `only lines whose fields satisfy EXPR, e.g. 'level>=warn && status>=500' (JSON and logfmt fields, pod, container, namespace, Loki labels; see README)`)
+	fl.IntVarP(&f.context, "context-lines", "C", 0, "with -i or --where, also print N lines before and after each match of the same container, as grep -C does")
 	fl.StringVar(&f.color, "color", "auto", "colour: auto (terminal and no NO_COLOR), always, never")
 	fl.BoolVar(&f.keepColor, "keep-log-colors", false, "keep the logs' own SGR colour sequences (all other escapes are always neutralised)")
 

@@ -46,6 +46,8 @@ type printer struct {
 	timestamps    string
 	showNamespace bool
 	filter        *stream.Filter
+	where         *stream.Where
+	context       *stream.Context // -C: lines around matches; nil without
 	highlights    []*regexp.Regexp
 	// follow flushes after every batch; a drain flushes when the buffer fills.
 	follow bool
@@ -76,27 +78,48 @@ func (p *printer) write(lines []stream.Line) error {
 			p.marker(l)
 			continue
 		}
-		if p.filter != nil && !p.filter.Keep(l) {
+		matched := (p.filter == nil || p.filter.Keep(l)) && (p.where == nil || p.where.Match(l))
+		if p.context != nil {
+			p.context.Add(*l, matched, p.emit)
 			continue
 		}
-		switch p.format {
-		case formatJSON:
-			p.writeJSON(l)
-		case formatRaw:
-			p.writeTimestamp(l.Time)
-			p.out.WriteString(p.highlight(l.Text))
-			p.out.WriteByte('\n')
-		default:
-			p.writeTimestamp(l.Time)
-			p.writePrefix(l.Origin)
-			p.out.WriteString(p.highlight(l.Text))
-			p.out.WriteByte('\n')
+		if matched {
+			p.line(l)
 		}
 	}
 	if p.follow {
 		return p.out.Flush()
 	}
 	return nil
+}
+
+// emit prints a line that -C passes on, with grep's "--" before a new group.
+func (p *printer) emit(l stream.Line, sep bool) {
+	if sep && p.format != formatJSON {
+		if p.format == formatText {
+			p.writePrefix(l.Origin)
+		}
+		p.out.WriteString(p.paint("2", "--"))
+		p.out.WriteByte('\n')
+	}
+	p.line(&l)
+}
+
+// line prints one log line in the chosen format.
+func (p *printer) line(l *stream.Line) {
+	switch p.format {
+	case formatJSON:
+		p.writeJSON(l)
+	case formatRaw:
+		p.writeTimestamp(l.Time)
+		p.out.WriteString(p.highlight(l.Text))
+		p.out.WriteByte('\n')
+	default:
+		p.writeTimestamp(l.Time)
+		p.writePrefix(l.Origin)
+		p.out.WriteString(p.highlight(l.Text))
+		p.out.WriteByte('\n')
+	}
 }
 
 func (p *printer) writeTimestamp(t time.Time) {

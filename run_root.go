@@ -42,6 +42,18 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 	if filter.Empty() {
 		filter = nil
 	}
+	var where *stream.Where
+	if f.where != "" {
+		if where, err = stream.ParseWhere(f.where); err != nil {
+			return usageError{fmt.Errorf("--where: %w", err)}
+		}
+	}
+	switch {
+	case f.context < 0:
+		return usageError{fmt.Errorf("-C/--context-lines %d: want 0 or more lines", f.context)}
+	case f.context > 0 && filter == nil && where == nil:
+		return usageError{errors.New("-C/--context-lines prints lines around matches: give -i or --where too")}
+	}
 	highlights, err := compileAll("highlight", f.highlight)
 	if err != nil {
 		return err
@@ -63,8 +75,12 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		timestamps:    f.timestamps,
 		showNamespace: q.AllNamespaces || len(q.Namespaces) > 1,
 		filter:        filter,
+		where:         where,
 		highlights:    highlights,
 		follow:        lo.Follow,
+	}
+	if f.context > 0 {
+		pr.context = stream.NewContext(f.context)
 	}
 	if !plainWanted(f) {
 		return runTUI(cmd.Context(), f, client, q, lo, query)
