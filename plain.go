@@ -45,8 +45,7 @@ type printer struct {
 	// timestamps: "" (none), "default", "short", "local", "utc".
 	timestamps    string
 	showNamespace bool
-	filter        *stream.Filter
-	where         *stream.Where
+	filter        *stream.Filter  // include, exclude and --where
 	context       *stream.Context // -C: lines around matches; nil without
 	highlights    []*regexp.Regexp
 	// follow flushes after every batch; a drain flushes when the buffer fills.
@@ -78,7 +77,7 @@ func (p *printer) write(lines []stream.Line) error {
 			p.marker(l)
 			continue
 		}
-		matched := (p.filter == nil || p.filter.Keep(l)) && (p.where == nil || p.where.Match(l))
+		matched := p.filter.Keep(l)
 		if p.context != nil {
 			p.context.Add(*l, matched, p.emit)
 			continue

@@ -39,18 +39,18 @@ func TestPrinterWhereAndContext(t *testing.T) {
 		p    printer
 		want string
 	}{
-		{"where", printer{format: formatRaw, where: where(`status>=500`)},
+		{"where", printer{format: formatRaw, filter: stream.NewFilter(nil, nil, where(`status>=500`))},
 			"level=error msg=x status=500\n" + `{"level":"error","msg":"c","status":503}` + "\n"},
-		{"where and include", printer{format: formatRaw, where: where(`level>=warn`), filter: stream.NewFilter([]string{"msg"}, []string{`"g"`})},
+		{"where and include", printer{format: formatRaw, filter: stream.NewFilter([]string{"msg"}, []string{`"g"`}, where(`level>=warn`))},
 			"level=error msg=x status=500\n" + `{"level":"error","msg":"c","status":503}` + "\n"},
-		{"context 1", printer{format: formatRaw, where: where(`level>=warn && pod=web-1`), context: stream.NewContext(1)},
+		{"context 1", printer{format: formatRaw, filter: stream.NewFilter(nil, nil, where(`level>=warn && pod=web-1`)), context: stream.NewContext(1)},
 			`{"level":"info","msg":"b","status":200}` + "\n" +
 				`{"level":"error","msg":"c","status":503}` + "\n" +
 				`{"level":"info","msg":"d","status":200}` + "\n" +
 				"--\n" +
 				`{"level":"info","msg":"f","status":200}` + "\n" +
 				`{"level":"warn","msg":"g","status":429}` + "\n"},
-		{"context text prefix", printer{format: formatText, where: where(`msg=a || msg=g`), context: stream.NewContext(0)},
+		{"context text prefix", printer{format: formatText, filter: stream.NewFilter(nil, nil, where(`msg=a || msg=g`)), context: stream.NewContext(0)},
 			`web-1 app {"level":"info","msg":"a","status":200}` + "\n" +
 				"web-1 app --\n" +
 				`web-1 app {"level":"warn","msg":"g","status":429}` + "\n"},

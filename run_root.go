@@ -35,23 +35,23 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 	default:
 		return usageError{fmt.Errorf("--timestamps %q: want default, short, local or utc", f.timestamps)}
 	}
-	filter := stream.NewFilter(f.include, f.exclude)
-	for _, e := range filter.Errs() {
-		fmt.Fprintf(os.Stderr, "%s: warning: %v\n", progName(), e)
-	}
-	if filter.Empty() {
-		filter = nil
-	}
 	var where *stream.Where
 	if f.where != "" {
 		if where, err = stream.ParseWhere(f.where); err != nil {
 			return usageError{fmt.Errorf("--where: %w", err)}
 		}
 	}
+	filter := stream.NewFilter(f.include, f.exclude, where)
+	for _, e := range filter.Errs() {
+		fmt.Fprintf(os.Stderr, "%s: warning: %v\n", progName(), e)
+	}
+	if filter.Empty() {
+		filter = nil
+	}
 	switch {
 	case f.context < 0:
 		return usageError{fmt.Errorf("-C/--context-lines %d: want 0 or more lines", f.context)}
-	case f.context > 0 && filter == nil && where == nil:
+	case f.context > 0 && filter == nil:
 		return usageError{errors.New("-C/--context-lines prints lines around matches: give -i or --where too")}
 	}
 	highlights, err := compileAll("highlight", f.highlight)
@@ -75,7 +75,6 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		timestamps:    f.timestamps,
 		showNamespace: q.AllNamespaces || len(q.Namespaces) > 1,
 		filter:        filter,
-		where:         where,
 		highlights:    highlights,
 		follow:        lo.Follow,
 	}
@@ -144,6 +143,9 @@ func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query
 	cat := &catalog{ctx: ctx, client: client, flags: f, query: q, log: lo}
 	opts := ui.Options{
 		Catalog:    cat,
+		Include:    f.include,
+		Exclude:    f.exclude,
+		Where:      f.where,
 		Scrollback: f.scrollback,
 		Wrap:       f.wrap,
 		AltScreen:  !f.noAltScreen,

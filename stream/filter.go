@@ -263,16 +263,17 @@ func hasUpper(pattern string, regex bool) bool {
 }
 
 // Filter decides which lines a pane shows: a line is kept when it matches any
-// include pattern (or there are none) and no exclude pattern. Markers are always
-// kept. A Filter is safe for concurrent use.
+// include pattern (or there are none), no exclude pattern, and every --where
+// expression. Markers are always kept. A Filter is safe for concurrent use.
 type Filter struct {
 	include []*Matcher
 	exclude []*Matcher
+	where   []*Where
 }
 
 // NewFilter compiles include and exclude patterns (see Matcher); empty patterns are
-// ignored.
-func NewFilter(include, exclude []string) *Filter {
+// ignored, as are nil expressions.
+func NewFilter(include, exclude []string, where ...*Where) *Filter {
 	f := &Filter{}
 	for _, p := range include {
 		if p != "" {
@@ -284,18 +285,50 @@ func NewFilter(include, exclude []string) *Filter {
 			f.exclude = append(f.exclude, NewMatcher(p))
 		}
 	}
+	for _, w := range where {
+		if w != nil {
+			f.where = append(f.where, w)
+		}
+	}
 	return f
 }
 
 // Empty reports whether f keeps every line.
-func (f *Filter) Empty() bool { return f == nil || len(f.include) == 0 && len(f.exclude) == 0 }
+func (f *Filter) Empty() bool {
+	return f == nil || len(f.include) == 0 && len(f.exclude) == 0 && len(f.where) == 0
+}
 
 // Keep reports whether l passes the filter. Markers always do.
 func (f *Filter) Keep(l *Line) bool {
-	return l.Kind != KindLog || f.Match(l.Text)
+	return f.KeepText(l, l.Text)
 }
 
-// Match reports whether text passes the filter.
+// KeepText is Keep for a line whose text, as patterns and fields see it, is text
+// rather than l.Text (a renderer's copy with its colour sequences removed).
+func (f *Filter) KeepText(l *Line, text string) bool {
+	if l.Kind != KindLog || f == nil {
+		return true
+	}
+	if !f.Match(text) {
+		return false
+	}
+	if len(f.where) == 0 {
+		return true
+	}
+	if text != l.Text {
+		c := *l
+		c.Text = text
+		l = &c
+	}
+	for _, w := range f.where {
+		if !w.Match(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// Match reports whether text passes the include and exclude patterns.
 func (f *Filter) Match(text string) bool {
 	if f == nil {
 		return true

@@ -49,6 +49,7 @@ type keyMap struct {
 	Include   key.Binding
 	Exclude   key.Binding
 	Highlight key.Binding
+	Where     key.Binding
 	Rules     key.Binding
 
 	// Pane toggles and actions.
@@ -132,6 +133,7 @@ func newKeyMap() *keyMap {
 		Include:   b(k("f"), "f", "filter"),
 		Exclude:   b(k("F"), "F", "exclude"),
 		Highlight: b(k("m"), "m", "highlight"),
+		Where:     b(k("&"), "&", "where (fields)"),
 		Rules:     b(k("c"), "c", "filters…"),
 
 		Wrap:       b(k("w"), "w", "wrap"),

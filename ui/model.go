@@ -230,7 +230,9 @@ func initialRequest(sel Selection, split bool) openRequest {
 	if split {
 		mode = openPerPod
 	}
-	return groupItems(items, mode)
+	req := groupItems(items, mode)
+	req.initial = true
+	return req
 }
 
 func waitForPods(ch <-chan []PodInfo) tea.Cmd {
@@ -452,6 +454,9 @@ func (m *Model) openPanes(req openRequest) tea.Cmd {
 			title = req.titles[i]
 		}
 		p := newPane(m.nextID, m.c, title, sel, &m.opts)
+		if req.initial {
+			p.addRules(m.opts.Include, m.opts.Exclude, m.opts.Where)
+		}
 		m.nextID++
 		m.panes = append(m.panes, p)
 		switch {
@@ -985,7 +990,7 @@ func (m *Model) helpView() string {
 		{"Panes", []key.Binding{k.FocusNext, k.FocusPrev, k.FocusLeft, k.FocusRight, k.FocusUp, k.FocusDown, k.FocusN, k.Zoom, k.Close}},
 		{"Layout", []key.Binding{k.SplitRight, k.SplitDown, k.Wider, k.Narrower, k.Taller, k.Shorter, k.Equalize}},
 		{"Scroll", []key.Binding{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right}},
-		{"Search & filter", []key.Binding{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Highlight, k.Rules}},
+		{"Search & filter", []key.Binding{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules}},
 		{"View & actions", []key.Binding{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save}},
 		{"Sources panel", []key.Binding{k.FilterPods, k.ListUp, k.ListDown, k.Toggle, k.SelectAll, k.Expand, k.Collapse, k.OpenMerged, k.OpenSplit, k.OpenWorkload, k.Section, k.PanelQuit}},
 		{"Loki", []key.Binding{k.LokiQuery, k.HistoryPrev, k.HistoryNext, k.LokiBack}},

@@ -40,6 +40,11 @@ type Options struct {
 	Initial *Selection
 	// InitialSplit opens Initial as one pane per pod, workload and query.
 	InitialSplit bool
+	// Include, Exclude and Where are the command line's filters (-i, -e,
+	// --where): the panes opened at start begin with them as rules, which the
+	// rules list (c) shows and removes. Where must parse (stream.ParseWhere).
+	Include, Exclude []string
+	Where            string
 	// Scrollback is how many lines each pane keeps; the oldest are dropped
 	// (and counted) beyond it. Zero means DefaultScrollback.
 	Scrollback int

@@ -29,9 +29,10 @@ const (
 	inputExclude
 	inputHighlight
 	inputSave
+	inputWhere
 )
 
-var inputModeNames = [...]string{"none", "search", "include", "exclude", "highlight", "save"}
+var inputModeNames = [...]string{"none", "search", "include", "exclude", "highlight", "save", "where"}
 
 // String returns the name of m.
 func (m inputMode) String() string {
@@ -403,6 +404,8 @@ func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return p.openInput(inputExclude)
 	case key.Matches(msg, k.Highlight):
 		return p.openInput(inputHighlight)
+	case key.Matches(msg, k.Where):
+		return p.openInput(inputWhere)
 	case key.Matches(msg, k.Rules):
 		if len(p.rules) > 0 {
 			p.rulesOpen, p.rulesCursor = true, 0
@@ -541,12 +544,31 @@ func (p *pane) selectRows(fromRow, toRow int) {
 
 // rules helpers.
 
+// addRules adds include, exclude and where rules (the command line's filters) and
+// applies them. An expression that does not parse is left out: the command line
+// checked it already.
+func (p *pane) addRules(include, exclude []string, where string) {
+	for _, v := range include {
+		p.rules = append(p.rules, rule{kind: ruleInclude, pattern: v, m: newMatcher(v)})
+	}
+	for _, v := range exclude {
+		p.rules = append(p.rules, rule{kind: ruleExclude, pattern: v, m: newMatcher(v)})
+	}
+	if w, err := stream.ParseWhere(where); where != "" && err == nil {
+		p.rules = append(p.rules, rule{kind: ruleWhere, pattern: where, w: w})
+	}
+	if len(p.rules) > 0 {
+		p.applyRules(nil)
+	}
+}
+
 func (p *pane) rulesHeight() int {
 	return min(len(p.rules)+1, max(p.height/2, 2))
 }
 
 func (p *pane) applyRules(extra *rule) {
 	var inc, exc []string
+	var where []*stream.Where
 	rules := p.rules
 	if extra != nil {
 		rules = append(rules[:len(rules):len(rules)], *extra)
@@ -557,9 +579,11 @@ func (p *pane) applyRules(extra *rule) {
 			inc = append(inc, r.pattern)
 		case ruleExclude:
 			exc = append(exc, r.pattern)
+		case ruleWhere:
+			where = append(where, r.w)
 		}
 	}
-	p.buf.setFilter(inc, exc)
+	p.buf.setFilter(inc, exc, where)
 	if p.cur >= 0 && p.buf.matchRank(p.cur) == 0 {
 		p.cur = -1
 	}
@@ -612,6 +636,9 @@ func (p *pane) openInput(m inputMode) tea.Cmd {
 	case inputHighlight:
 		ti.Prompt = "highlight "
 		ti.Placeholder = "colour matches of"
+	case inputWhere:
+		ti.Prompt = "where "
+		ti.Placeholder = "fields, e.g. level>=warn && status>=500"
 	case inputSave:
 		ti.Prompt = "save to "
 		ti.SetValue(p.defaultSavePath())
@@ -647,6 +674,14 @@ const (
 // up as they are typed, filters apply live (after a short pause when the
 // buffer is big and the pattern a regular expression).
 func (p *pane) inputChanged() tea.Cmd {
+	if p.mode == inputWhere {
+		p.filterSeq++
+		if p.buf.kept() > debounceLines {
+			return p.c.after(debounceDelay, filterDebounceMsg{p.id, p.filterSeq})
+		}
+		p.applyPending(p.filterSeq)
+		return nil
+	}
 	m := newMatcher(p.input.Value())
 	p.live = m
 	p.invalidate()
@@ -663,7 +698,18 @@ func (p *pane) inputChanged() tea.Cmd {
 
 // applyPending applies the filter being typed, unless typing went on since.
 func (p *pane) applyPending(seq int) {
-	if seq != p.filterSeq || (p.mode != inputInclude && p.mode != inputExclude) {
+	if seq != p.filterSeq || (p.mode != inputInclude && p.mode != inputExclude && p.mode != inputWhere) {
+		return
+	}
+	if p.mode == inputWhere {
+		// An expression applies as soon as it parses; while it does not, the
+		// lines shown stay those of the rules already there.
+		w, err := stream.ParseWhere(strings.TrimSpace(p.input.Value()))
+		if err != nil {
+			p.applyRules(nil)
+			return
+		}
+		p.applyRules(&rule{kind: ruleWhere, pattern: w.String(), w: w})
 		return
 	}
 	m := newMatcher(p.input.Value())
@@ -684,7 +730,7 @@ func (p *pane) handleInputKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Cancel):
 		mode := p.mode
 		p.closeInput()
-		if mode == inputInclude || mode == inputExclude {
+		if mode == inputInclude || mode == inputExclude || mode == inputWhere {
 			p.applyRules(nil)
 		}
 		return nil
@@ -703,6 +749,17 @@ func (p *pane) handleInputKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (p *pane) acceptInput() tea.Cmd {
 	mode, value := p.mode, strings.TrimSpace(p.input.Value())
+	if mode == inputWhere && value != "" {
+		w, err := stream.ParseWhere(value)
+		if err != nil {
+			// Keep the prompt open, with what was typed, and say what is wrong.
+			return statusCmd("where: "+err.Error(), true)
+		}
+		p.closeInput()
+		p.rules = append(p.rules, rule{kind: ruleWhere, pattern: value, w: w})
+		p.applyRules(nil)
+		return statusCmd(fmt.Sprintf("where %s: %d of %d lines shown", value, p.buf.count(), p.buf.kept()), false)
+	}
 	p.closeInput()
 	switch mode {
 	case inputSearch:
@@ -796,7 +853,7 @@ func (p *pane) rulesRows() []string {
 	for i := start; i < len(p.rules) && len(rows) < h; i++ {
 		r := p.rules[i]
 		line := fmt.Sprintf("  %-9s %s", r.kind, r.pattern)
-		if r.m.Err() != nil {
+		if r.m != nil && r.m.Err() != nil {
 			line += "  (not a regexp: matched as text)"
 		}
 		line = fitWidth(clean(line), p.width)
@@ -1051,7 +1108,7 @@ func (p *pane) FullHelp() [][]key.Binding {
 	k := p.c.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right},
-		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Highlight, k.Rules, k.Cancel},
+		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules, k.Cancel},
 		{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save},
 	}
 }

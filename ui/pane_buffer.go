@@ -81,9 +81,10 @@ const (
 	ruleInclude   ruleKind = iota // show only lines that match
 	ruleExclude                   // hide lines that match
 	ruleHighlight                 // colour matches
+	ruleWhere                     // show only lines whose fields satisfy an expression
 )
 
-var ruleKindNames = [...]string{"include", "exclude", "highlight"}
+var ruleKindNames = [...]string{"include", "exclude", "highlight", "where"}
 
 // String returns the name of k.
 func (k ruleKind) String() string {
@@ -100,8 +101,9 @@ func (k ruleKind) String() string {
 type rule struct {
 	kind    ruleKind
 	pattern string
-	m       *stream.Matcher
-	p       paint // highlight colour
+	m       *stream.Matcher // nil for ruleWhere
+	w       *stream.Where   // ruleWhere only
+	p       paint           // highlight colour
 }
 
 // buffer is a pane's lines: a bounded ring of entries plus the indexes that
@@ -134,7 +136,7 @@ func (b *buffer) dropped() int64 { return b.ring.Dropped() }
 
 // passes reports whether e is shown under the current filter.
 func (b *buffer) passes(e *entry) bool {
-	return e.line.Kind.IsMarker() || b.filter.Match(e.plain)
+	return b.filter.KeepText(&e.line, e.plain)
 }
 
 // push adds a line and reports whether it is visible.
@@ -173,8 +175,8 @@ func trimBelow(s []int64, first int64) []int64 {
 }
 
 // setFilter replaces the filter and rebuilds the visible index.
-func (b *buffer) setFilter(include, exclude []string) {
-	b.filter = stream.NewFilter(include, exclude)
+func (b *buffer) setFilter(include, exclude []string, where []*stream.Where) {
+	b.filter = stream.NewFilter(include, exclude, where...)
 	b.filtered = !b.filter.Empty()
 	b.vis = b.vis[:0]
 	if b.filtered {

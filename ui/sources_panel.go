@@ -66,6 +66,9 @@ func (r panelRow) key(pods []PodInfo) string {
 type openRequest struct {
 	sels   []Selection
 	titles []string
+	// initial marks the panes opened at start (Options.Initial): they take the
+	// command line's filters (Options.Include, Exclude, Where).
+	initial bool
 }
 
 // openPanesMsg carries an openRequest from the panel to the root.
