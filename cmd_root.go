@@ -43,6 +43,8 @@ type rootFlags struct {
 	highlight []string
 	where     string
 	context   int
+	template  string
+	tmplFile  string
 	color     string
 	keepColor bool
 
@@ -129,6 +131,8 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 	fl.StringArrayVarP(&f.exclude, "exclude", "e", nil, "drop lines matching this regular expression (repeatable)")
 	fl.StringArrayVarP(&f.highlight, "highlight", "H", nil, "highlight matches of this regular expression (repeatable)")
 	fl.StringVar(&f.where, "where", "", `only lines whose fields satisfy EXPR, e.g. 'level>=warn && status>=500' (JSON and logfmt fields, pod, container, namespace, Loki labels; see README)`)
+	fl.StringVar(&f.template, "template", "", `plain output through a Go template, as stern's --template: .Message, .PodName, .ContainerName, .Namespace, .NodeName, .Labels, .Annotations, and stern's functions (json, parseJSON, tryParseJSON, prettyJSON, levelColor, color .PodColor, toRFC3339Nano, ...)`)
+	fl.StringVarP(&f.tmplFile, "template-file", "T", "", "read the --template from this file")
 	fl.IntVarP(&f.context, "context-lines", "C", 0, "with -i or --where, also print N lines before and after each match of the same container, as grep -C does")
 	fl.StringVar(&f.color, "color", "auto", "colour: auto (terminal and no NO_COLOR), always, never")
 	fl.BoolVar(&f.keepColor, "keep-log-colors", false, "keep the logs' own SGR colour sequences (all other escapes are always neutralised)")

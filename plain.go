@@ -47,6 +47,7 @@ type printer struct {
 	showNamespace bool
 	filter        *stream.Filter  // include, exclude and --where
 	context       *stream.Context // -C: lines around matches; nil without
+	tmpl          *lineTemplate   // --template: replaces the format; nil without
 	highlights    []*regexp.Regexp
 	// follow flushes after every batch; a drain flushes when the buffer fills.
 	follow bool
@@ -106,6 +107,10 @@ func (p *printer) emit(l stream.Line, sep bool) {
 
 // line prints one log line in the chosen format.
 func (p *printer) line(l *stream.Line) {
+	if p.tmpl != nil {
+		p.templateLine(l)
+		return
+	}
 	switch p.format {
 	case formatJSON:
 		p.writeJSON(l)
@@ -125,19 +130,39 @@ func (p *printer) writeTimestamp(t time.Time) {
 	if p.timestamps == "" {
 		return
 	}
-	var s string
-	switch {
-	case t.IsZero():
-		s = "-"
-	case p.timestamps == "short":
-		s = t.Local().Format("15:04:05.000")
-	case p.timestamps == "local":
-		s = t.Local().Format("2006-01-02T15:04:05.000000000Z07:00")
-	default:
-		s = t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
-	}
-	p.out.WriteString(p.paint("2", s))
+	p.out.WriteString(p.paint("2", p.timestampText(t)))
 	p.out.WriteByte(' ')
+}
+
+// timestampText is t as --timestamps asks, "" without it.
+func (p *printer) timestampText(t time.Time) string {
+	switch {
+	case p.timestamps == "":
+		return ""
+	case t.IsZero():
+		return "-"
+	case p.timestamps == "short":
+		return t.Local().Format("15:04:05.000")
+	case p.timestamps == "local":
+		return t.Local().Format("2006-01-02T15:04:05.000000000Z07:00")
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
+}
+
+// templateLine prints l through --template; the first line the template fails on
+// is reported with the reason, the others counted (see flush).
+func (p *printer) templateLine(l *stream.Line) {
+	b, err := p.tmpl.execute(l, p.timestampText(l.Time))
+	if err != nil {
+		if p.tmpl.errs == 0 {
+			_ = p.out.Flush()
+			msg := strings.TrimPrefix(err.Error(), "template: ")
+			fmt.Fprintf(p.errOut, "%s: [template] %s\n", progName(), stream.SanitizeString(msg, stream.SanitizeOptions{}))
+		}
+		p.tmpl.errs++
+		return
+	}
+	p.out.Write(b)
 }
 
 func (p *printer) writePrefix(o *stream.Origin) {
@@ -247,4 +272,11 @@ func (p *printer) marker(l *stream.Line) {
 	fmt.Fprintf(p.errOut, "%s\n", p.paint(code, "tailui: "+who+"["+l.Kind.String()+"] "+strings.TrimSpace(l.Text)))
 }
 
-func (p *printer) flush() error { return p.out.Flush() }
+func (p *printer) flush() error {
+	if p.tmpl != nil && p.tmpl.errs > 1 {
+		_ = p.out.Flush()
+		fmt.Fprintf(p.errOut, "%s: [template] the template failed on %d lines in all (the first is above)\n", progName(), p.tmpl.errs)
+		p.tmpl.errs = 1
+	}
+	return p.out.Flush()
+}

@@ -63,6 +63,16 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		return err
 	}
 
+	var tmpl *lineTemplate
+	if f.template != "" || f.tmplFile != "" {
+		if f.template != "" && f.tmplFile != "" {
+			return usageError{errors.New("--template and --template-file: give one of them")}
+		}
+		if tmpl, err = parseLineTemplate(f.template, f.tmplFile, useColor); err != nil {
+			return usageError{err}
+		}
+	}
+
 	client, err := kube.NewClient(f.kube)
 	if err != nil {
 		return err
@@ -76,6 +86,7 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		showNamespace: q.AllNamespaces || len(q.Namespaces) > 1,
 		filter:        filter,
 		highlights:    highlights,
+		tmpl:          tmpl,
 		follow:        lo.Follow,
 	}
 	if f.context > 0 {

@@ -131,7 +131,9 @@ func OriginFor(t Target) *stream.Origin {
 		Name: name,
 		Fields: map[string]string{
 			"namespace": t.Namespace, "pod": t.Pod, "container": t.Container, "kind": t.Kind.String(),
+			"node": t.Node,
 		},
+		Labels: t.Labels, Annotations: t.Annotations,
 	}
 }
 

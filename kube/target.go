@@ -31,6 +31,9 @@ type Target struct {
 	Namespace, Pod, Container string
 	PodUID                    string
 	Kind                      ContainerKind
+	// Node, Labels and Annotations are the pod's, for what shows lines (templates).
+	Node                string
+	Labels, Annotations map[string]string
 }
 
 // Key is the target's stable identity: namespace/pod/container.
@@ -309,7 +312,8 @@ func (q *Query) targetsOf(p *corev1.Pod) []Target {
 			if !q.containerMatches(kind, cs.Name) {
 				continue
 			}
-			out = append(out, Target{Namespace: p.Namespace, Pod: p.Name, PodUID: string(p.UID), Container: cs.Name, Kind: kind})
+			out = append(out, Target{Namespace: p.Namespace, Pod: p.Name, PodUID: string(p.UID), Container: cs.Name, Kind: kind,
+				Node: p.Spec.NodeName, Labels: p.Labels, Annotations: p.Annotations})
 		}
 	}
 	add(Init, p.Status.InitContainerStatuses)
@@ -323,7 +327,8 @@ func (q *Query) targetsOf(p *corev1.Pod) []Target {
 	addSpec := func(kind ContainerKind, name string) {
 		if !seen[name] && q.containerMatches(kind, name) {
 			seen[name] = true
-			out = append(out, Target{Namespace: p.Namespace, Pod: p.Name, PodUID: string(p.UID), Container: name, Kind: kind})
+			out = append(out, Target{Namespace: p.Namespace, Pod: p.Name, PodUID: string(p.UID), Container: name, Kind: kind,
+				Node: p.Spec.NodeName, Labels: p.Labels, Annotations: p.Annotations})
 		}
 	}
 	for _, c := range p.Spec.InitContainers {

@@ -19,6 +19,9 @@ type Origin struct {
 	// Fields holds the structured identity: namespace, pod, container for pod logs,
 	// the label set for Loki streams. Read-only once the Origin is published.
 	Fields map[string]string
+	// Labels and Annotations are the pod's metadata for pod logs (what templates
+	// and filters may read); nil for other sources. Read-only, like Fields.
+	Labels, Annotations map[string]string
 }
 
 // Kind says what a Line is: a log line, or one of tailui's own markers that stand in
