@@ -35,6 +35,7 @@ var bed struct {
 	kubeconfig string
 	tailui     string // the built binary
 	kubectl    string
+	stern      string // the peer, built by hack/build-deps.sh stern
 	cfg        *rest.Config // admin
 	cs         *kubernetes.Clientset
 }
@@ -112,6 +113,7 @@ func loadBed() error {
 		cache = filepath.Join(home, ".cache", "tailui-testbed")
 	}
 	bed.kubectl = filepath.Join(cache, "bin", "kubectl-v"+ver)
+	bed.stern = filepath.Join(cache, "bin", "stern-v"+envOr("STERN_VERSION", "1.33.0"))
 	bed.cfg, err = clientcmd.BuildConfigFromFlags("", bed.kubeconfig)
 	if err != nil {
 		return err

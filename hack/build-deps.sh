@@ -8,6 +8,7 @@ set -euo pipefail
 : "${K8S_VERSION:=1.36.3}"
 : "${ETCD_VERSION:=3.6.16}"
 : "${LOKI_VERSION:=3.7.8}"
+: "${STERN_VERSION:=1.33.0}"   # the peer of e2e and benchmark runs (1.35 needs Go 1.27)
 BIN_DIR="$TESTBED_CACHE/bin"
 mkdir -p "$BIN_DIR" "$TESTBED_CACHE/build"
 
@@ -88,11 +89,23 @@ build_loki() {
   go_build "$out" "$d" github.com/grafana/loki/v3/cmd/loki
 }
 
-build_all() { build_etcd; build_kube; build_loki; }
+# build_stern installs stern, the peer that e2e tests and hack/bench measure tailui
+# against, with go install (it is a Go module like the rest).
+build_stern() {
+  local out="$BIN_DIR/stern-v$STERN_VERSION"
+  [ -x "$out" ] && return 0
+  log "building stern v$STERN_VERSION (once; cached in $BIN_DIR)"
+  local d="$TESTBED_CACHE/build/stern-v$STERN_VERSION"
+  rm -rf "$d"; mkdir -p "$d"
+  (cd "$d" && CGO_ENABLED=0 GOBIN="$d" GOFLAGS=-mod=mod go install -trimpath -ldflags='-s -w' "github.com/stern/stern@v$STERN_VERSION")
+  mv "$d/stern" "$out"
+}
+
+build_all() { build_etcd; build_kube; build_loki; build_stern; }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-all}" in
-    all) build_all ;; etcd) build_etcd ;; kube) build_kube ;; loki) build_loki ;;
-    *) echo "usage: $0 [all|etcd|kube|loki]" >&2; exit 2 ;;
+    all) build_all ;; etcd) build_etcd ;; kube) build_kube ;; loki) build_loki ;; stern) build_stern ;;
+    *) echo "usage: $0 [all|etcd|kube|loki|stern]" >&2; exit 2 ;;
   esac
 fi
