@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tailui/tailui/kube"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -122,4 +123,17 @@ func captureStderr(t *testing.T, f func()) string {
 	w.Close()
 	os.Stderr = old
 	return string(<-done)
+}
+
+// TestBoundHistory: a TUI pane asks each container for at most its scrollback.
+func TestBoundHistory(t *testing.T) {
+	for _, c := range []struct {
+		tail       int64
+		scrollback int
+		want       int64
+	}{{-1, 0, 100000}, {-1, 5000, 5000}, {10, 5000, 10}, {0, 5000, 0}, {9000, 5000, 5000}} {
+		if got := boundHistory(kube.LogOptions{TailLines: c.tail}, c.scrollback).TailLines; got != c.want {
+			t.Errorf("--tail %d --scrollback %d: tailLines %d, want %d", c.tail, c.scrollback, got, c.want)
+		}
+	}
 }

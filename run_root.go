@@ -151,7 +151,7 @@ func plainWanted(f *rootFlags) bool {
 // runTUI opens the terminal UI: straight into a pane when the command line selects
 // something, the sources panel otherwise.
 func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query, lo kube.LogOptions, query string) error {
-	cat := &catalog{ctx: ctx, client: client, flags: f, query: q, log: lo}
+	cat := &catalog{ctx: ctx, client: client, flags: f, query: q, log: boundHistory(lo, f.scrollback)}
 	opts := ui.Options{
 		Catalog:    cat,
 		Include:    f.include,
@@ -197,6 +197,20 @@ func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query
 		opts.Initial = &ui.Selection{Workloads: []ui.WorkloadRef{{Namespace: ns, Workload: queryWorkload + label}}, Merged: true}
 	}
 	return ui.Run(ctx, opts)
+}
+
+// boundHistory caps what a TUI pane asks each container for at start to what the
+// pane can keep (--scrollback): a chatty container's whole log (tens of millions of
+// lines) would take minutes to pull, only to be dropped. --tail keeps its meaning when
+// it asks for fewer.
+func boundHistory(lo kube.LogOptions, scrollback int) kube.LogOptions {
+	if scrollback <= 0 {
+		scrollback = ui.DefaultScrollback
+	}
+	if lo.TailLines < 0 || lo.TailLines > int64(scrollback) {
+		lo.TailLines = int64(scrollback)
+	}
+	return lo
 }
 
 // colorWanted decides --color: auto means a terminal on stdout, NO_COLOR unset and
