@@ -35,7 +35,7 @@ var bed struct {
 	kubeconfig string
 	tailui     string // the built binary
 	kubectl    string
-	stern      string // the peer, built by hack/build-deps.sh stern
+	stern      string       // the peer, built by hack/build-deps.sh stern
 	cfg        *rest.Config // admin
 	cs         *kubernetes.Clientset
 }
