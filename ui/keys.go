@@ -52,6 +52,13 @@ type keyMap struct {
 	Where     key.Binding
 	Rules     key.Binding
 
+	// Levels.
+	NextError key.Binding
+	PrevError key.Binding
+	NextWarn  key.Binding
+	PrevWarn  key.Binding
+	MinLevel  key.Binding
+
 	// Pane toggles and actions.
 	Wrap       key.Binding
 	Timestamps key.Binding
@@ -135,6 +142,12 @@ func newKeyMap() *keyMap {
 		Highlight: b(k("m"), "m", "highlight"),
 		Where:     b(k("&"), "&", "where (fields)"),
 		Rules:     b(k("c"), "c", "filters…"),
+
+		NextError: b(k("e"), "e", "next error"),
+		PrevError: b(k("E"), "E", "previous error"),
+		NextWarn:  b(k("]"), "]", "next warning or error"),
+		PrevWarn:  b(k("["), "[", "previous warning or error"),
+		MinLevel:  b(k("L"), "L", "minimum level"),
 
 		Wrap:       b(k("w"), "w", "wrap"),
 		Timestamps: b(k("t"), "t", "timestamps"),

@@ -93,6 +93,11 @@ type pane struct {
 	selecting  bool
 	selA, selB int64
 
+	// spot is the line a level jump landed on (-1: none), drawn highlighted.
+	spot int64
+	// minLevel hides log lines below it (levelNone: off); L cycles it.
+	minLevel level
+
 	// Rate of lines per second, measured between ticks.
 	linesSinceTick int
 	rate           float64
@@ -119,6 +124,7 @@ func newPane(id paneID, c *common, title string, sel Selection, o *Options) *pan
 		statuses:  map[*stream.Origin]stream.Status{},
 		follow:    true,
 		cur:       -1,
+		spot:      -1,
 		wrap:      o.Wrap,
 		ts:        o.Timestamps,
 		dirty:     true,
@@ -413,6 +419,16 @@ func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			return statusCmd("no filters or highlights to clear", false)
 		}
+	case key.Matches(msg, k.NextError):
+		return p.jumpLevel(levelError, true)
+	case key.Matches(msg, k.PrevError):
+		return p.jumpLevel(levelError, false)
+	case key.Matches(msg, k.NextWarn):
+		return p.jumpLevel(levelWarn, true)
+	case key.Matches(msg, k.PrevWarn):
+		return p.jumpLevel(levelWarn, false)
+	case key.Matches(msg, k.MinLevel):
+		return p.cycleMinLevel()
 	case key.Matches(msg, k.Wrap):
 		p.wrap = !p.wrap
 		p.xoff = 0
@@ -485,6 +501,49 @@ func (p *pane) jumpMatch(forward bool) {
 	p.cur = abs
 	p.invalidate()
 	p.reveal(abs)
+}
+
+// jumpLevel moves to the next (or previous) line at level min or above, from the
+// line jumped to last or, the first time, from the edge of the screen, and marks it.
+func (p *pane) jumpLevel(min level, forward bool) tea.Cmd {
+	from := p.spot
+	if first, last, ok := p.visibleRange(); ok && (from < first || from > last) {
+		from = last + 1
+		if forward {
+			from = first - 1
+		}
+	}
+	abs, ok := p.buf.levelFrom(from, forward, min)
+	if !ok {
+		dir := "after"
+		if !forward {
+			dir = "before"
+		}
+		return statusCmd(fmt.Sprintf("no %s or above %s this point", min, dir), false)
+	}
+	p.spot = abs
+	p.invalidate()
+	p.reveal(abs)
+	return nil
+}
+
+// minLevels is the order L cycles the minimum level through.
+var minLevels = [...]level{levelNone, levelInfo, levelWarn, levelError}
+
+// cycleMinLevel sets the next minimum level and applies it as a filter.
+func (p *pane) cycleMinLevel() tea.Cmd {
+	i := 0
+	for j, l := range minLevels {
+		if l == p.minLevel {
+			i = j
+		}
+	}
+	p.minLevel = minLevels[(i+1)%len(minLevels)]
+	p.applyRules(nil)
+	if p.minLevel == levelNone {
+		return statusCmd("every level shown", false)
+	}
+	return statusCmd(fmt.Sprintf("%s and above: %d of %d lines shown (lines with no level are hidden)", p.minLevel, p.buf.count(), p.buf.kept()), false)
 }
 
 // toggleSelecting starts or ends line selection; it starts on the last line
@@ -582,6 +641,10 @@ func (p *pane) applyRules(extra *rule) {
 		case ruleWhere:
 			where = append(where, r.w)
 		}
+	}
+	if p.minLevel != levelNone {
+		w, _ := stream.ParseWhere("level>=" + p.minLevel.String())
+		where = append(where, w)
 	}
 	p.buf.setFilter(inc, exc, where)
 	if p.cur >= 0 && p.buf.matchRank(p.cur) == 0 {
@@ -969,6 +1032,21 @@ func formatCount(n int64) string {
 	return fmt.Sprintf("%.1fM", float64(n)/1e6)
 }
 
+// levelCounts is the title's count of error and warning lines kept, "E3 W12"
+// ("" when there are none): errors include fatal lines.
+func (p *pane) levelCounts() string {
+	e := p.buf.levels[levelError] + p.buf.levels[levelFatal]
+	w := p.buf.levels[levelWarn]
+	var parts []string
+	if e > 0 {
+		parts = append(parts, "E"+formatCount(int64(e)))
+	}
+	if w > 0 {
+		parts = append(parts, "W"+formatCount(int64(w)))
+	}
+	return strings.Join(parts, " ")
+}
+
 // titleBar draws the pane's title: number, name, source state and badges
 // for everything that changes what the pane shows.
 func (p *pane) titleBar() string {
@@ -1007,7 +1085,17 @@ func (p *pane) titleBar() string {
 				n++
 			}
 		}
-		badges = append(badges, fmt.Sprintf("filter %d: %s/%s", n, formatCount(int64(p.buf.count())), formatCount(int64(p.buf.kept()))))
+		f := "filter"
+		if n > 0 {
+			f += fmt.Sprintf(" %d", n)
+		}
+		if p.minLevel != levelNone {
+			f += " ≥" + p.minLevel.String()
+		}
+		badges = append(badges, fmt.Sprintf("%s: %s/%s", f, formatCount(int64(p.buf.count())), formatCount(int64(p.buf.kept()))))
+	}
+	if lv := p.levelCounts(); lv != "" {
+		badges = append(badges, lv)
 	}
 	if d := p.buf.dropped(); d > 0 {
 		badges = append(badges, "scrollback −"+formatCount(d))
@@ -1109,6 +1197,7 @@ func (p *pane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules, k.Cancel},
+		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel},
 		{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save},
 	}
 }

@@ -114,6 +114,8 @@ type buffer struct {
 	ring *stream.Ring[entry]
 
 	filter *stream.Filter
+	// levels counts the kept lines of each level (what the title shows).
+	levels [numLevels]int
 	// filtered reports whether the filter hides anything; then vis holds the
 	// absolute indexes of the lines that pass, in order.
 	filtered bool
@@ -141,6 +143,12 @@ func (b *buffer) passes(e *entry) bool {
 
 // push adds a line and reports whether it is visible.
 func (b *buffer) push(e entry) bool {
+	if b.ring.Len() == b.ring.Cap() {
+		if old, ok := b.ring.Abs(b.ring.First()); ok {
+			b.levels[old.lvl]-- // about to be dropped
+		}
+	}
+	b.levels[e.lvl]++
 	b.ring.Push(e)
 	abs := b.ring.Total() - 1
 	if b.filtered && !b.passes(&e) {
@@ -257,6 +265,33 @@ func (b *buffer) matchFrom(abs int64, forward bool) (int64, bool) {
 	i := sort.Search(len(b.matches), func(i int) bool { return b.matches[i] >= abs })
 	if i > 0 {
 		return b.matches[i-1], true
+	}
+	return 0, false
+}
+
+// levelFrom returns the first visible log line of level min or above strictly
+// after abs (forward) or strictly before it (backward), and whether there is one.
+func (b *buffer) levelFrom(abs int64, forward bool, min level) (int64, bool) {
+	k := b.indexOf(abs)
+	if forward {
+		k = b.indexOf(abs + 1)
+		if b.filtered {
+			k = sort.Search(len(b.vis), func(i int) bool { return b.vis[i] > abs })
+		}
+	}
+	step := 1
+	if !forward {
+		step = -1
+		if b.filtered {
+			k = sort.Search(len(b.vis), func(i int) bool { return b.vis[i] >= abs })
+		}
+		k--
+	}
+	for ; k >= 0 && k < b.count(); k += step {
+		a := b.absAt(k)
+		if e, ok := b.get(a); ok && e.line.Kind == stream.KindLog && e.lvl >= min {
+			return a, true
+		}
 	}
 	return 0, false
 }

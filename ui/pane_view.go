@@ -382,7 +382,7 @@ func (p *pane) renderEntry(abs int64, e *entry) []string {
 	w := &p.rw
 	w.reset(p.width, p.wrap)
 	w.rows = make([]string, 0, 1)
-	if p.isSelected(abs) {
+	if p.isSelected(abs) || abs == p.spot {
 		w.base = st.pSelected
 	}
 	prefix := 0
