@@ -59,6 +59,12 @@ type keyMap struct {
 	PrevWarn  key.Binding
 	MinLevel  key.Binding
 
+	// Marks and time.
+	Mark     key.Binding
+	NextMark key.Binding
+	PrevMark key.Binding
+	JumpTime key.Binding
+
 	// Pane toggles and actions.
 	Wrap       key.Binding
 	Timestamps key.Binding
@@ -148,6 +154,11 @@ func newKeyMap() *keyMap {
 		NextWarn:  b(k("]"), "]", "next warning or error"),
 		PrevWarn:  b(k("["), "[", "previous warning or error"),
 		MinLevel:  b(k("L"), "L", "minimum level"),
+
+		Mark:     b(k("M"), "M", "mark line (or selection)"),
+		NextMark: b(k("u"), "u", "next mark"),
+		PrevMark: b(k("U"), "U", "previous mark"),
+		JumpTime: b(k("@"), "@", "jump to a time"),
 
 		Wrap:       b(k("w"), "w", "wrap"),
 		Timestamps: b(k("t"), "t", "timestamps"),

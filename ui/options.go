@@ -10,14 +10,15 @@ type TimestampMode int
 
 // Timestamp modes, cycled in this order by the timestamps key.
 const (
-	TimestampsOff      TimestampMode = iota // no time column
-	TimestampsLocal                         // 15:04:05.000 in the local zone
-	TimestampsUTC                           // 15:04:05.000Z
-	TimestampsRelative                      // age of the line: -4.2s, -3m07s
+	TimestampsOff       TimestampMode = iota // no time column
+	TimestampsLocal                          // 15:04:05.000 in the local zone
+	TimestampsUTC                            // 15:04:05.000Z
+	TimestampsRelative                       // age of the line: -4.2s, -3m07s
+	TimestampsSinceMark                      // time since the nearest mark above: +1.5s
 	numTimestampModes
 )
 
-var timestampNames = [...]string{"off", "local", "utc", "relative"}
+var timestampNames = [...]string{"off", "local", "utc", "relative", "since mark"}
 
 // String returns the lowercase name of m.
 func (m TimestampMode) String() string {

@@ -30,9 +30,10 @@ const (
 	inputHighlight
 	inputSave
 	inputWhere
+	inputTime
 )
 
-var inputModeNames = [...]string{"none", "search", "include", "exclude", "highlight", "save", "where"}
+var inputModeNames = [...]string{"none", "search", "include", "exclude", "highlight", "save", "where", "time"}
 
 // String returns the name of m.
 func (m inputMode) String() string {
@@ -429,6 +430,14 @@ func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return p.jumpLevel(levelWarn, false)
 	case key.Matches(msg, k.MinLevel):
 		return p.cycleMinLevel()
+	case key.Matches(msg, k.Mark):
+		return p.mark()
+	case key.Matches(msg, k.NextMark):
+		return p.jumpMark(true)
+	case key.Matches(msg, k.PrevMark):
+		return p.jumpMark(false)
+	case key.Matches(msg, k.JumpTime):
+		return p.openInput(inputTime)
 	case key.Matches(msg, k.Wrap):
 		p.wrap = !p.wrap
 		p.xoff = 0
@@ -525,6 +534,86 @@ func (p *pane) jumpLevel(min level, forward bool) tea.Cmd {
 	p.invalidate()
 	p.reveal(abs)
 	return nil
+}
+
+// target is the line a mark applies to: the spot when it is on screen, else the
+// last line on screen.
+func (p *pane) target() (int64, bool) {
+	first, last, ok := p.visibleRange()
+	if !ok {
+		return 0, false
+	}
+	if p.spot >= first && p.spot <= last {
+		return p.spot, true
+	}
+	return last, true
+}
+
+// mark marks or unmarks the target line, or marks every line of the selection.
+func (p *pane) mark() tea.Cmd {
+	if p.selecting {
+		a, b := min(p.selA, p.selB), max(p.selA, p.selB)
+		n := 0
+		for k, cnt := p.buf.indexOf(a), p.buf.count(); k < cnt && p.buf.absAt(k) <= b; k++ {
+			if abs := p.buf.absAt(k); !p.buf.marked(abs) {
+				p.buf.toggleMark(abs)
+				n++
+			}
+		}
+		p.selecting = false
+		p.invalidate()
+		return statusCmd(fmt.Sprintf("%s marked (%d in all)", plural(n, "line"), len(p.buf.marks)), false)
+	}
+	abs, ok := p.target()
+	if !ok {
+		return statusCmd("no line to mark", true)
+	}
+	on := p.buf.toggleMark(abs)
+	p.spot = abs
+	p.invalidate()
+	if !on {
+		return statusCmd(fmt.Sprintf("mark removed (%d left)", len(p.buf.marks)), false)
+	}
+	return statusCmd(fmt.Sprintf("line marked (%d in all): u/U jump between marks", len(p.buf.marks)), false)
+}
+
+// jumpMark moves the spot to the next or previous mark.
+func (p *pane) jumpMark(forward bool) tea.Cmd {
+	if len(p.buf.marks) == 0 {
+		return statusCmd("no marks: M marks a line", false)
+	}
+	from := p.spot
+	if first, last, ok := p.visibleRange(); ok && (from < first || from > last) {
+		from = last + 1
+		if forward {
+			from = first - 1
+		}
+	}
+	abs, ok := p.buf.markFrom(from, forward)
+	if !ok {
+		return statusCmd("no more marks that way", false)
+	}
+	p.spot = abs
+	p.invalidate()
+	p.reveal(abs)
+	return nil
+}
+
+// jumpTime moves the spot to the line nearest the time the user typed.
+func (p *pane) jumpTime(value string) tea.Cmd {
+	t, err := parseJumpTime(value, p.c.now, p.c.loc)
+	if err != nil {
+		return statusCmd(err.Error(), true)
+	}
+	abs, ok := p.buf.nearestTime(t)
+	if !ok {
+		return statusCmd("no line with a time to jump to", true)
+	}
+	p.spot = abs
+	p.invalidate()
+	p.reveal(abs)
+	e, _ := p.buf.get(abs)
+	return statusCmd(fmt.Sprintf("the nearest line to %s is at %s", t.In(p.c.loc).Format("2006-01-02 15:04:05"), e.line.Time.In(p.c.loc).Format("15:04:05.000")), false)
 }
 
 // minLevels is the order L cycles the minimum level through.
@@ -705,6 +794,9 @@ func (p *pane) openInput(m inputMode) tea.Cmd {
 	case inputSave:
 		ti.Prompt = "save to "
 		ti.SetValue(p.defaultSavePath())
+	case inputTime:
+		ti.Prompt = "jump to "
+		ti.Placeholder = "a time: 10:42, 10:42:05, 2026-12-01T10:42:05Z, -5m"
 	}
 	p.mode = m
 	p.input = ti
@@ -867,6 +959,11 @@ func (p *pane) acceptInput() tea.Cmd {
 			return nil
 		}
 		return p.save(value)
+	case inputTime:
+		if value == "" {
+			return nil
+		}
+		return p.jumpTime(value)
 	}
 	return nil
 }
@@ -1197,7 +1294,7 @@ func (p *pane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules, k.Cancel},
-		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel},
+		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.JumpTime},
 		{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save},
 	}
 }

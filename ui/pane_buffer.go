@@ -3,6 +3,7 @@ package ui
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/tailui/tailui/stream"
@@ -116,6 +117,8 @@ type buffer struct {
 	filter *stream.Filter
 	// levels counts the kept lines of each level (what the title shows).
 	levels [numLevels]int
+	// marks are the absolute indexes of the marked lines, in order.
+	marks []int64
 	// filtered reports whether the filter hides anything; then vis holds the
 	// absolute indexes of the lines that pass, in order.
 	filtered bool
@@ -168,6 +171,7 @@ func (b *buffer) trim() {
 	first := b.ring.First()
 	b.vis = trimBelow(b.vis, first)
 	b.matches = trimBelow(b.matches, first)
+	b.marks = trimBelow(b.marks, first)
 }
 
 func trimBelow(s []int64, first int64) []int64 {
@@ -294,6 +298,84 @@ func (b *buffer) levelFrom(abs int64, forward bool, min level) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// marked reports whether the line at abs is marked.
+func (b *buffer) marked(abs int64) bool {
+	i := sort.Search(len(b.marks), func(i int) bool { return b.marks[i] >= abs })
+	return i < len(b.marks) && b.marks[i] == abs
+}
+
+// toggleMark marks the line at abs, or unmarks it; it reports whether it is now marked.
+func (b *buffer) toggleMark(abs int64) bool {
+	i := sort.Search(len(b.marks), func(i int) bool { return b.marks[i] >= abs })
+	if i < len(b.marks) && b.marks[i] == abs {
+		b.marks = append(b.marks[:i], b.marks[i+1:]...)
+		return false
+	}
+	b.marks = append(b.marks, 0)
+	copy(b.marks[i+1:], b.marks[i:])
+	b.marks[i] = abs
+	return true
+}
+
+// markFrom returns the first visible marked line strictly after abs (forward) or
+// strictly before it, and whether there is one.
+func (b *buffer) markFrom(abs int64, forward bool) (int64, bool) {
+	if forward {
+		for i := sort.Search(len(b.marks), func(i int) bool { return b.marks[i] > abs }); i < len(b.marks); i++ {
+			if b.visible(b.marks[i]) {
+				return b.marks[i], true
+			}
+		}
+		return 0, false
+	}
+	for i := sort.Search(len(b.marks), func(i int) bool { return b.marks[i] >= abs }) - 1; i >= 0; i-- {
+		if b.visible(b.marks[i]) {
+			return b.marks[i], true
+		}
+	}
+	return 0, false
+}
+
+// markBefore returns the nearest marked line at or before abs.
+func (b *buffer) markBefore(abs int64) (int64, bool) {
+	i := sort.Search(len(b.marks), func(i int) bool { return b.marks[i] > abs })
+	if i == 0 {
+		return 0, false
+	}
+	return b.marks[i-1], true
+}
+
+// visible reports whether the line at abs is kept and passes the filter.
+func (b *buffer) visible(abs int64) bool {
+	if !b.filtered {
+		return abs >= b.ring.First() && abs < b.ring.Total()
+	}
+	i := sort.Search(len(b.vis), func(i int) bool { return b.vis[i] >= abs })
+	return i < len(b.vis) && b.vis[i] == abs
+}
+
+// nearestTime returns the visible line whose time is closest to t (lines without a
+// time are passed over), and whether there is one.
+func (b *buffer) nearestTime(t time.Time) (int64, bool) {
+	best, found := int64(0), false
+	var bestD time.Duration
+	for k, n := 0, b.count(); k < n; k++ {
+		abs := b.absAt(k)
+		e, ok := b.get(abs)
+		if !ok || e.line.Time.IsZero() {
+			continue
+		}
+		d := e.line.Time.Sub(t)
+		if d < 0 {
+			d = -d
+		}
+		if !found || d < bestD {
+			best, bestD, found = abs, d, true
+		}
+	}
+	return best, found
 }
 
 // matchRank returns the 1-based position of the match at abs, or 0.

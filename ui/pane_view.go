@@ -294,7 +294,7 @@ func timestampWidth(m TimestampMode) int {
 		return 12
 	case TimestampsUTC:
 		return 13
-	case TimestampsRelative:
+	case TimestampsRelative, TimestampsSinceMark:
 		return 7
 	}
 	return 0
@@ -302,13 +302,20 @@ func timestampWidth(m TimestampMode) int {
 
 // formatTime renders t for the timestamp column, exactly
 // timestampWidth(p.ts) cells wide.
-func (p *pane) formatTime(t time.Time) string {
+func (p *pane) formatTime(abs int64, t time.Time) string {
 	wd := timestampWidth(p.ts)
 	if t.IsZero() {
 		return strings.Repeat(" ", wd)
 	}
 	var s string
 	switch p.ts {
+	case TimestampsSinceMark:
+		s = "-"
+		if m, ok := p.buf.markBefore(abs); ok {
+			if me, ok := p.buf.get(m); ok && !me.line.Time.IsZero() {
+				s = relativeTime(me.line.Time.Sub(t))
+			}
+		}
 	case TimestampsLocal:
 		s = t.In(p.c.loc).Format("15:04:05.000")
 	case TimestampsUTC:
@@ -382,12 +389,15 @@ func (p *pane) renderEntry(abs int64, e *entry) []string {
 	w := &p.rw
 	w.reset(p.width, p.wrap)
 	w.rows = make([]string, 0, 1)
-	if p.isSelected(abs) || abs == p.spot {
+	switch {
+	case p.isSelected(abs) || abs == p.spot:
 		w.base = st.pSelected
+	case p.buf.marked(abs):
+		w.base = st.pMarked
 	}
 	prefix := 0
 	if p.ts != TimestampsOff {
-		w.write(p.formatTime(e.line.Time), st.pTimestamp)
+		w.write(p.formatTime(abs, e.line.Time), st.pTimestamp)
 		w.write(" ", "")
 		prefix += timestampWidth(p.ts) + 1
 	}

@@ -157,6 +157,7 @@ type Styles struct {
 	pMatch        paint
 	pMatchCurrent paint
 	pSelected     paint
+	pMarked       paint
 	pKey          paint
 	pString       paint
 	pNumber       paint
@@ -238,6 +239,7 @@ func NewStyles(t Theme, p colorprofile.Profile) *Styles {
 	s.pMatch = newPaint(nil, nil, ansi.AttrReverse)
 	s.pMatchCurrent = newPaint(nil, nil, ansi.AttrReverse, ansi.AttrBold, ansi.AttrUnderline)
 	s.pSelected = newPaint(nil, nil, ansi.AttrReverse)
+	s.pMarked = newPaint(nil, nil, ansi.AttrUnderline)
 	s.pKey = newPaint(t.Key, nil)
 	s.pString = newPaint(t.String, nil)
 	s.pNumber = newPaint(t.Number, nil)

@@ -274,7 +274,7 @@ func TestToggles(t *testing.T) {
 	if p.wrap {
 		t.Error("w did not toggle wrap off")
 	}
-	for _, want := range []TimestampMode{TimestampsLocal, TimestampsUTC, TimestampsRelative, TimestampsOff} {
+	for _, want := range []TimestampMode{TimestampsLocal, TimestampsUTC, TimestampsRelative, TimestampsSinceMark, TimestampsOff} {
 		press(m, "t")
 		if p.ts != want {
 			t.Errorf("t: mode %v, want %v", p.ts, want)
