@@ -64,6 +64,7 @@ type keyMap struct {
 	NextMark key.Binding
 	PrevMark key.Binding
 	JumpTime key.Binding
+	FollowID key.Binding
 
 	// Pane toggles and actions.
 	Wrap       key.Binding
@@ -159,6 +160,7 @@ func newKeyMap() *keyMap {
 		NextMark: b(k("u"), "u", "next mark"),
 		PrevMark: b(k("U"), "U", "previous mark"),
 		JumpTime: b(k("@"), "@", "jump to a time"),
+		FollowID: b(k("#"), "#", "follow this line's ID in every pane"),
 
 		Wrap:       b(k("w"), "w", "wrap"),
 		Timestamps: b(k("t"), "t", "timestamps"),

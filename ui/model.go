@@ -322,6 +322,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case statusMsg:
 		m.setStatus(msg.text, msg.isErr)
 		return m, nil
+	case followIDMsg:
+		for _, p := range m.panes {
+			p.setFollow(msg.value)
+		}
+		what := msg.value
+		if msg.field != "" {
+			what = msg.field + "=" + msg.value
+		}
+		m.setStatus(fmt.Sprintf("following %s in %s (c lists each pane's rules; # on another line follows that one)", what, plural(len(m.panes), "pane")), false)
+		return m, nil
 	case savedMsg:
 		if msg.err != nil {
 			m.setStatus(msg.err.Error(), true)
@@ -991,7 +1001,7 @@ func (m *Model) helpView() string {
 		{"Layout", []key.Binding{k.SplitRight, k.SplitDown, k.Wider, k.Narrower, k.Taller, k.Shorter, k.Equalize}},
 		{"Scroll", []key.Binding{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right}},
 		{"Search & filter", []key.Binding{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules}},
-		{"Levels, marks, time", []key.Binding{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.JumpTime}},
+		{"Levels, marks, time, IDs", []key.Binding{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.JumpTime, k.FollowID}},
 		{"View & actions", []key.Binding{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save}},
 		{"Sources panel", []key.Binding{k.FilterPods, k.ListUp, k.ListDown, k.Toggle, k.SelectAll, k.Expand, k.Collapse, k.OpenMerged, k.OpenSplit, k.OpenWorkload, k.Section, k.PanelQuit}},
 		{"Loki", []key.Binding{k.LokiQuery, k.HistoryPrev, k.HistoryNext, k.LokiBack}},

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -438,6 +439,8 @@ func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return p.jumpMark(false)
 	case key.Matches(msg, k.JumpTime):
 		return p.openInput(inputTime)
+	case key.Matches(msg, k.FollowID):
+		return p.followID()
 	case key.Matches(msg, k.Wrap):
 		p.wrap = !p.wrap
 		p.xoff = 0
@@ -597,6 +600,43 @@ func (p *pane) jumpMark(forward bool) tea.Cmd {
 	p.invalidate()
 	p.reveal(abs)
 	return nil
+}
+
+// followIDMsg asks every pane to show only lines holding value (an ID taken from a
+// line); an empty value stops following.
+type followIDMsg struct{ field, value string }
+
+// followID takes the ID of the target line (a trace, span or request ID field, or
+// else the first UUID or long hex token) and asks every pane to filter for it.
+func (p *pane) followID() tea.Cmd {
+	abs, ok := p.target()
+	if !ok {
+		return statusCmd("no line to take an ID from", true)
+	}
+	e, _ := p.buf.get(abs)
+	field, value := lineID(e.plain)
+	if value == "" {
+		return statusCmd("no ID in this line (a trace_id, request_id or span_id field, a UUID or a long hex value)", true)
+	}
+	p.spot = abs
+	p.invalidate()
+	return func() tea.Msg { return followIDMsg{field, value} }
+}
+
+// setFollow replaces the pane's follow rule (see followIDMsg).
+func (p *pane) setFollow(value string) {
+	rules := p.rules[:0]
+	for _, r := range p.rules {
+		if !r.follow {
+			rules = append(rules, r)
+		}
+	}
+	p.rules = rules
+	if value != "" {
+		pat := regexp.QuoteMeta(value)
+		p.rules = append(p.rules, rule{kind: ruleInclude, pattern: pat, m: newMatcher(pat), follow: true})
+	}
+	p.applyRules(nil)
 }
 
 // jumpTime moves the spot to the line nearest the time the user typed.
@@ -1294,7 +1334,7 @@ func (p *pane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules, k.Cancel},
-		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.JumpTime},
+		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.JumpTime, k.FollowID},
 		{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save},
 	}
 }

@@ -105,6 +105,7 @@ type rule struct {
 	m       *stream.Matcher // nil for ruleWhere
 	w       *stream.Where   // ruleWhere only
 	p       paint           // highlight colour
+	follow  bool            // the include rule of a followed ID (followIDMsg)
 }
 
 // buffer is a pane's lines: a bounded ring of entries plus the indexes that
