@@ -65,6 +65,7 @@ type keyMap struct {
 	PrevMark key.Binding
 	JumpTime key.Binding
 	FollowID key.Binding
+	Rates    key.Binding
 
 	// Pane toggles and actions.
 	Wrap       key.Binding
@@ -152,15 +153,16 @@ func newKeyMap() *keyMap {
 
 		NextError: b(k("e"), "e", "next error"),
 		PrevError: b(k("E"), "E", "previous error"),
-		NextWarn:  b(k("]"), "]", "next warning or error"),
-		PrevWarn:  b(k("["), "[", "previous warning or error"),
+		NextWarn:  b(k("]"), "]", "next warning"),
+		PrevWarn:  b(k("["), "[", "previous warning"),
 		MinLevel:  b(k("L"), "L", "minimum level"),
 
-		Mark:     b(k("M"), "M", "mark line (or selection)"),
+		Mark:     b(k("M"), "M", "mark"),
 		NextMark: b(k("u"), "u", "next mark"),
 		PrevMark: b(k("U"), "U", "previous mark"),
 		JumpTime: b(k("@"), "@", "jump to a time"),
-		FollowID: b(k("#"), "#", "follow this line's ID in every pane"),
+		FollowID: b(k("#"), "#", "follow ID, all panes"),
+		Rates:    b(k("R"), "R", "rate histogram"),
 
 		Wrap:       b(k("w"), "w", "wrap"),
 		Timestamps: b(k("t"), "t", "timestamps"),

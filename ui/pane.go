@@ -100,6 +100,13 @@ type pane struct {
 	// minLevel hides log lines below it (levelNone: off); L cycles it.
 	minLevel level
 
+	// rates counts lines per second for the histogram row that R shows; the
+	// row's last drawing is kept for clicks (step seconds a bar, ending at end).
+	rates             rateHist
+	showRates         bool
+	rateStep, rateEnd int64
+	rateBars          int
+
 	// Rate of lines per second, measured between ticks.
 	linesSinceTick int
 	rate           float64
@@ -199,7 +206,15 @@ func (p *pane) ingest(lines []stream.Line) {
 				newOrigin = true
 			}
 		}
-		if p.buf.push(newEntry(*l)) && !p.follow {
+		e := newEntry(*l)
+		if l.Kind == stream.KindLog {
+			t := l.Time
+			if t.IsZero() {
+				t = p.c.now
+			}
+			p.rates.add(t, e.lvl >= levelError)
+		}
+		if p.buf.push(e) && !p.follow {
 			p.newSince++
 		}
 	}
@@ -441,6 +456,13 @@ func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return p.openInput(inputTime)
 	case key.Matches(msg, k.FollowID):
 		return p.followID()
+	case key.Matches(msg, k.Rates):
+		p.showRates = !p.showRates
+		p.invalidate()
+		if p.showRates {
+			return statusCmd("lines per second over the last 10 minutes, errors in red: click a bar to jump there", false)
+		}
+		return nil
 	case key.Matches(msg, k.Wrap):
 		p.wrap = !p.wrap
 		p.xoff = 0
@@ -1030,6 +1052,9 @@ func (p *pane) viewRows() []string {
 	}
 	rows := make([]string, 0, p.height)
 	rows = append(rows, p.titleBar())
+	if p.showRates {
+		rows = append(rows, padRight(ansi.Truncate(p.ratesRow(), p.width, ""), p.width, min(lipgloss.Width(p.ratesRow()), p.width)))
+	}
 	rows = append(rows, p.contentRows()...)
 	if p.rulesOpen {
 		rows = append(rows, p.rulesRows()...)
@@ -1334,7 +1359,7 @@ func (p *pane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules, k.Cancel},
-		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.JumpTime, k.FollowID},
+		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.JumpTime, k.FollowID, k.Rates},
 		{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save},
 	}
 }

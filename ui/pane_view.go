@@ -16,7 +16,7 @@ import (
 
 // contentHeight returns the rows available for lines.
 func (p *pane) contentHeight() int {
-	h := p.height - 1 // title bar
+	h := p.height - p.contentTop() // title bar, rates row
 	if p.mode != inputNone {
 		h--
 	}
@@ -24,6 +24,14 @@ func (p *pane) contentHeight() int {
 		h -= p.rulesHeight()
 	}
 	return max(h, 0)
+}
+
+// contentTop is the first content row below the title bar (and the rates row).
+func (p *pane) contentTop() int {
+	if p.showRates {
+		return 2
+	}
+	return 1
 }
 
 // invalidate drops every cached rendering.
