@@ -134,7 +134,7 @@ func TestTUIRatesHistogram(t *testing.T) {
 	sc := tm.waitScreen("the histogram", contains("peak"))
 	bars := []rune(strings.Split(sc, "\n")[1])
 	// The burst is the newest second or two: the tallest bars are at the right end.
-	last := strings.TrimRight(string(bars[:len(bars)-22]), " ")
+	last := strings.TrimRight(string(bars[:len(bars)-26]), " ")
 	if !strings.HasSuffix(last, "█") && !strings.HasSuffix(strings.TrimRight(last, "▁ "), "█") {
 		t.Errorf("the burst is not the tallest bar at the right:\n%s", strings.Split(sc, "\n")[1])
 	}

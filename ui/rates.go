@@ -63,10 +63,11 @@ var sparks = []rune("▁▂▃▄▅▆▇█")
 func (p *pane) ratesRow() string {
 	st := p.c.styles
 	now := p.c.now.Unix()
-	label := ""
+	// The label's width is fixed so that the bars do not move as the numbers change.
+	const labelWidth = 26
 	n := p.width
-	if n > 30 {
-		n = p.width - 22
+	if n > 2*labelWidth {
+		n -= labelWidth
 	}
 	n = max(n, 1)
 	lines, errs, step := p.rates.bars(now, n)
@@ -90,10 +91,11 @@ func (p *pane) ratesRow() string {
 			b.WriteRune(r)
 		}
 	}
-	if p.width > 30 {
+	label := ""
+	if n < p.width {
 		label = " peak " + formatRate(float64(peak)/float64(step))
 		if peakErr > 0 {
-			label += fmt.Sprintf(" · %s err", formatCount(int64(peakErr)))
+			label += " · err " + formatRate(float64(peakErr)/float64(step))
 		}
 		label = fitWidth(label+fmt.Sprintf(" · %dm", rateSpan/60), p.width-n)
 	}

@@ -54,7 +54,7 @@ func TestRatesRowAndClick(t *testing.T) {
 	if !strings.Contains(rows[1], "█") || !strings.Contains(rows[1], "peak") {
 		t.Fatalf("no histogram under the title:\n%s", strings.Join(rows[:3], "\n"))
 	}
-	// Bars: 58 of them (80 - 22), 11 s each, ending at testNow; the spike at -120 s.
+	// Bars: 54 of them (80 - 26), 12 s each, ending at testNow; the spike at -120 s.
 	x := p.rateBars - 1 - int(120/p.rateStep)
 	runCmd(m, send(m, tea.MouseClickMsg{X: x, Y: 1, Button: tea.MouseLeft}))
 	start := p.rateEnd - int64(p.rateBars-x)*p.rateStep + 1
