@@ -58,7 +58,7 @@ func (h *rateHist) bars(end int64, n int) (lines, errs []int, step int64) {
 var sparks = []rune("▁▂▃▄▅▆▇█")
 
 // ratesRow draws the histogram row of the pane: one bar per step seconds ending
-// now, error bars in the error colour, the peak rate at the right. It records
+// now, error bars in the error colour, the highest rates at the right. It records
 // where the bars start so that a click can find its second.
 func (p *pane) ratesRow() string {
 	st := p.c.styles
@@ -93,9 +93,9 @@ func (p *pane) ratesRow() string {
 	}
 	label := ""
 	if n < p.width {
-		label = " peak " + formatRate(float64(peak)/float64(step))
+		label = " max " + formatRate(float64(peak)/float64(step))
 		if peakErr > 0 {
-			label += " · err " + formatRate(float64(peakErr)/float64(step))
+			label += " err " + formatRate(float64(peakErr)/float64(step))
 		}
 		label = fitWidth(label+fmt.Sprintf(" · %dm", rateSpan/60), p.width-n)
 	}

@@ -51,7 +51,7 @@ func TestRatesRowAndClick(t *testing.T) {
 	press(m, "R")
 	sc := screen(t, m)
 	rows := strings.Split(sc, "\n")
-	if !strings.Contains(rows[1], "█") || !strings.Contains(rows[1], "peak") {
+	if !strings.Contains(rows[1], "█") || !strings.Contains(rows[1], " max ") {
 		t.Fatalf("no histogram under the title:\n%s", strings.Join(rows[:3], "\n"))
 	}
 	// Bars: 54 of them (80 - 26), 12 s each, ending at testNow; the spike at -120 s.
@@ -66,7 +66,7 @@ func TestRatesRowAndClick(t *testing.T) {
 		t.Errorf("status %q", m.status.text)
 	}
 	press(m, "R")
-	if strings.Contains(strings.Split(screen(t, m), "\n")[1], "peak") {
+	if strings.Contains(strings.Split(screen(t, m), "\n")[1], " max ") {
 		t.Errorf("R did not hide the histogram")
 	}
 }
