@@ -128,8 +128,26 @@ func TestTUIRatesHistogram(t *testing.T) {
 	}
 	mk("steady-"+id, "history=500,step=1s,rate=0")
 	mk("burst-"+id, "history=2000,step=1ms,rate=0")
+	// What the pane's title will count once it has every line: errors and warnings.
+	errs, warns := 0, 0
+	for name, n := range map[string]int{"steady-" + id: 500, "burst-" + id: 2000} {
+		var ls []string
+		poll(t, name+"'s lines", 60*time.Second, func() bool {
+			k := runCmd(t, time.Minute, bed.kubectl, "logs", "-n", "logs-test", name, "-c", "app")
+			ls = lines(k.stdout)
+			return k.code == 0 && len(ls) == n
+		})
+		for _, l := range ls {
+			switch _, lvl := refFields(l); lvl {
+			case 4:
+				errs++
+			case 3:
+				warns++
+			}
+		}
+	}
 	tm := startTmux(t, 120, 40, "-n", "logs-test", "-l", "testcase=rates-"+id)
-	tm.waitScreen("the merged pane", contains("2.5k"))
+	tm.waitScreen("the merged pane with every line", contains(fmt.Sprintf("E%d W%d", errs, warns)))
 	tm.keys("R")
 	sc := tm.waitScreen("the histogram", contains(" max "))
 	row := strings.Split(sc, "\n")[1]
