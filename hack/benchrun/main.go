@@ -1,0 +1,425 @@
+// Command benchrun measures tailui against its peers (kubectl logs, stern) on the
+// test bed, in the same run, alternating, and writes docs/benchmarks.md. hack/bench
+// brings the bed up, builds the binaries and calls it; run it through hack/bench.
+//
+// Every figure is a median of several alternating runs; nothing is asserted.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+var (
+	tailuiBin  = flag.String("tailui", "", "the tailui binary")
+	kubectlBin = flag.String("kubectl", "", "the kubectl binary")
+	sternBin   = flag.String("stern", "", "the stern binary")
+	kubeconfig = flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "the bed's kubeconfig")
+	out        = flag.String("out", "docs/benchmarks.md", "where to write the report")
+	rounds     = flag.Int("rounds", 7, "alternating runs per tool and benchmark (medians are reported)")
+	streams    = flag.Int("streams", 500, "containers followed at once in the many-streams benchmark")
+	window     = flag.Duration("window", 30*time.Second, "how long each tool follows in the many-streams benchmark")
+	only       = flag.String("only", "", "comma-separated benchmarks to run (drain,first,many,micro); empty: all")
+)
+
+// sample is one run of one tool.
+type sample struct {
+	wall, user, sys time.Duration
+	rssKiB          int64
+	extra           float64 // benchmark-specific (streams delivering, lines)
+}
+
+// tool is one peer's command line for a benchmark.
+type tool struct {
+	name string
+	bin  string
+	args []string
+}
+
+func main() {
+	flag.Parse()
+	for _, b := range []*string{tailuiBin, kubectlBin, sternBin} {
+		if *b == "" {
+			fmt.Fprintln(os.Stderr, "benchrun: -tailui, -kubectl and -stern are required (run hack/bench)")
+			os.Exit(2)
+		}
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		if s != "" {
+			want[s] = true
+		}
+	}
+	run := func(name string) bool { return len(want) == 0 || want[name] }
+	r := &report{}
+	r.machine()
+	if run("drain") {
+		r.drain()
+	}
+	if run("first") {
+		r.firstLine()
+	}
+	if run("many") {
+		r.many()
+	}
+	if run("micro") {
+		r.micro()
+	}
+	if err := os.WriteFile(*out, []byte(r.String()), 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Printf("benchrun: wrote %s\n", *out)
+}
+
+// report collects the sections of docs/benchmarks.md.
+type report struct {
+	head     strings.Builder
+	rows     []string
+	sections strings.Builder
+}
+
+func (r *report) machine() {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				_, cpu, _ = strings.Cut(l, ": ")
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		f := strings.Fields(string(b))
+		if len(f) > 1 {
+			kb, _ := strconv.Atoi(f[1])
+			mem = fmt.Sprintf(", %d GiB", (kb+512*1024)/(1024*1024))
+		}
+	}
+	load := ""
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		load = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	ver := func(bin string, args ...string) string {
+		o, _ := exec.Command(bin, args...).CombinedOutput()
+		s, _, _ := strings.Cut(strings.TrimSpace(string(o)), "\n")
+		return s
+	}
+	fmt.Fprintf(&r.head, "Machine: %d cores (%s)%s, %s, load average at start %s. ", runtime.NumCPU(), strings.TrimSpace(cpu), mem, runtime.Version(), load)
+	fmt.Fprintf(&r.head, "Peers: `%s`, `%s`; tailui `%s`. ", ver(*kubectlBin, "version", "--client"), ver(*sternBin, "--version"), ver(*tailuiBin, "version"))
+	fmt.Fprintf(&r.head, "Every figure is the median of %d runs per tool, the tools alternating run by run; written %s.\n", *rounds, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+// exec runs t once with stdout to w (nil: discarded) and returns what it cost.
+func execOnce(ctx context.Context, t tool, w io.Writer) (sample, error) {
+	cmd := exec.CommandContext(ctx, t.bin, t.args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+*kubeconfig, "NO_COLOR=1")
+	if w == nil {
+		w = io.Discard
+	}
+	cmd.Stdout = w
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	start := time.Now()
+	err := cmd.Run()
+	s := sample{wall: time.Since(start)}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru != nil {
+		s.user = time.Duration(ru.Utime.Nano())
+		s.sys = time.Duration(ru.Stime.Nano())
+		s.rssKiB = ru.Maxrss
+	}
+	if err != nil && ctx.Err() == nil {
+		return s, fmt.Errorf("%s: %v: %s", t.name, err, strings.TrimSpace(errb.String()))
+	}
+	return s, nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// stats are a tool's medians over its samples.
+type stats struct{ wall, cpu, user, rss, extra float64 }
+
+func summarize(ss []sample) stats {
+	var w, c, u, r, e []float64
+	for _, s := range ss {
+		w = append(w, s.wall.Seconds())
+		c = append(c, (s.user + s.sys).Seconds())
+		u = append(u, s.user.Seconds())
+		r = append(r, float64(s.rssKiB)/1024)
+		e = append(e, s.extra)
+	}
+	return stats{median(w), median(c), median(u), median(r), median(e)}
+}
+
+// alternate runs each tool once per round, in turn, with fn, and returns each
+// tool's samples.
+func alternate(tools []tool, fn func(tool) (sample, error)) map[string][]sample {
+	got := map[string][]sample{}
+	for i := 0; i < *rounds; i++ {
+		for _, t := range tools {
+			s, err := fn(t)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
+				continue
+			}
+			got[t.name] = append(got[t.name], s)
+		}
+		fmt.Fprintf(os.Stderr, ".")
+	}
+	fmt.Fprintln(os.Stderr)
+	return got
+}
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}
+
+// drain: the 100,000-line history of logs-test/bulk, printed and exit.
+func (r *report) drain() {
+	fmt.Fprintln(os.Stderr, "benchrun: drain 100,000 lines")
+	tools := []tool{
+		{"tailui", *tailuiBin, []string{"--plain", "-o", "raw", "bulk", "-n", "logs-test", "-c", "app", "--no-follow"}},
+		{"kubectl", *kubectlBin, []string{"logs", "bulk", "-n", "logs-test", "-c", "app"}},
+		{"stern", *sternBin, []string{"^bulk$", "-n", "logs-test", "-c", "app", "--no-follow", "-o", "raw"}},
+	}
+	got := alternate(tools, func(t tool) (sample, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		var lc lineCounter
+		s, err := execOnce(ctx, t, &lc)
+		if err == nil && lc.n != 100000 {
+			err = fmt.Errorf("%s printed %d lines, want 100000", t.name, lc.n)
+		}
+		return s, err
+	})
+	ti, ku, st := summarize(got["tailui"]), summarize(got["kubectl"]), summarize(got["stern"])
+	r.rows = append(r.rows,
+		fmt.Sprintf("| drain a 100,000-line history (wall) | %.3f s | %.3f s | %.3f s | %s | %s |", ti.wall, ku.wall, st.wall, ratio(ti.wall, ku.wall), ratio(ti.wall, st.wall)),
+		fmt.Sprintf("| same, CPU (user+sys) | %.3f s | %.3f s | %.3f s | %s | %s |", ti.cpu, ku.cpu, st.cpu, ratio(ti.cpu, ku.cpu), ratio(ti.cpu, st.cpu)),
+		fmt.Sprintf("| same, peak RSS | %.0f MiB | %.0f MiB | %.0f MiB | %s | %s |", ti.rss, ku.rss, st.rss, ratio(ti.rss, ku.rss), ratio(ti.rss, st.rss)))
+}
+
+// lineCounter counts newlines written to it.
+type lineCounter struct{ n int }
+
+func (c *lineCounter) Write(b []byte) (int, error) {
+	c.n += bytes.Count(b, []byte{'\n'})
+	return len(b), nil
+}
+
+// firstLine: from start to the first line on stdout, following logs-test/fast
+// (5,000 lines a second) with --tail 1.
+func (r *report) firstLine() {
+	fmt.Fprintln(os.Stderr, "benchrun: time to the first line")
+	tools := []tool{
+		{"tailui", *tailuiBin, []string{"--plain", "-o", "raw", "fast", "-n", "logs-test", "--tail", "1"}},
+		{"kubectl", *kubectlBin, []string{"logs", "-f", "fast", "-n", "logs-test", "--tail", "1"}},
+		{"stern", *sternBin, []string{"^fast$", "-n", "logs-test", "--tail", "1", "-o", "raw"}},
+	}
+	got := alternate(tools, func(t tool) (sample, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		first := make(chan time.Duration, 1)
+		start := time.Now()
+		pr, pw := io.Pipe()
+		go func() {
+			br := bufio.NewReader(pr)
+			if _, err := br.ReadString('\n'); err == nil {
+				first <- time.Since(start)
+			}
+			cancel()
+			_, _ = io.Copy(io.Discard, br)
+		}()
+		s, err := execOnce(ctx, t, pw)
+		pw.Close()
+		select {
+		case d := <-first:
+			s.extra = d.Seconds()
+			return s, nil
+		default:
+			if err == nil {
+				err = fmt.Errorf("%s printed no line", t.name)
+			}
+			return s, err
+		}
+	})
+	ti, ku, st := summarize(got["tailui"]), summarize(got["kubectl"]), summarize(got["stern"])
+	r.rows = append(r.rows, fmt.Sprintf("| start to the first line (--tail 1, a 5,000 lines/s pod) | %.0f ms | %.0f ms | %.0f ms | %s | %s |",
+		ti.extra*1000, ku.extra*1000, st.extra*1000, ratio(ti.extra, ku.extra), ratio(ti.extra, st.extra)))
+}
+
+// many: N containers of a namespace followed at once for a window; memory, CPU
+// and how many streams delivered at least one line.
+func (r *report) many() {
+	n := *streams
+	fmt.Fprintf(os.Stderr, "benchrun: %d containers followed for %s\n", n, *window)
+	cs, err := client()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
+		return
+	}
+	ns := "bench-many"
+	if err := manyPods(cs, ns, n); err != nil {
+		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
+		return
+	}
+	defer func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) }()
+	tools := []tool{
+		{"tailui", *tailuiBin, []string{"--plain", "-n", ns, "--tail", "0", "--max-streams", strconv.Itoa(n)}},
+		{"stern", *sternBin, []string{".", "-n", ns, "--tail", "0", "--max-log-requests", strconv.Itoa(n)}},
+	}
+	saved := *rounds
+	*rounds = min(*rounds, 3) // each run is a whole window
+	got := alternate(tools, func(t tool) (sample, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), *window)
+		defer cancel()
+		var buf syncBuffer
+		s, err := execOnce(ctx, t, &buf)
+		// Pods with at least one line: every output line starts with the pod name.
+		seen := map[string]bool{}
+		for _, l := range strings.Split(buf.String(), "\n") {
+			if f := strings.Fields(l); len(f) > 0 && strings.HasPrefix(f[0], "many-") {
+				seen[f[0]] = true
+			}
+		}
+		s.extra = float64(len(seen))
+		return s, err
+	})
+	*rounds = saved
+	ti, st := summarize(got["tailui"]), summarize(got["stern"])
+	r.rows = append(r.rows,
+		fmt.Sprintf("| %d containers followed, plain, peak RSS | %.0f MiB | | %.0f MiB | | %s |", n, ti.rss, st.rss, ratio(ti.rss, st.rss)),
+		fmt.Sprintf("| same, streams delivering within %s | %.0f of %d | | %.0f of %d | | |", *window, ti.extra, n, st.extra, n),
+		fmt.Sprintf("| same, CPU over the window | %.1f s | | %.1f s | | %s |", ti.cpu, st.cpu, ratio(ti.cpu, st.cpu)))
+}
+
+// syncBuffer is a bytes.Buffer safe for the writer goroutine of exec.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func client() (*kubernetes.Clientset, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = 200, 400
+	return kubernetes.NewForConfig(cfg)
+}
+
+// manyPods creates n pods of one container each, logging 2 lines a second, and
+// waits until the stand-in kubelet reports them running.
+func manyPods(cs *kubernetes.Clientset, ns string, n int) error {
+	ctx := context.Background()
+	_, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	for i := range n {
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("many-%04d", i), Namespace: ns,
+				Annotations: map[string]string{"testbed.tailui.dev/logs.app": "history=0,rate=2"}},
+			Spec: corev1.PodSpec{NodeName: "testbed-node", Containers: []corev1.Container{{Name: "app", Image: "testbed/app"}}},
+		}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		running := 0
+		for _, p := range pods.Items {
+			if p.Status.Phase == corev1.PodRunning {
+				running++
+			}
+		}
+		if running >= n {
+			return nil
+		}
+		time.Sleep(time.Second)
+	}
+	return fmt.Errorf("%d pods did not all start within 5 minutes", n)
+}
+
+// micro runs the Go micro benchmarks of stream and ui and keeps their lines.
+func (r *report) micro() {
+	fmt.Fprintln(os.Stderr, "benchrun: micro benchmarks")
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "300ms", "./stream/", "./ui/")
+	o, err := cmd.CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "benchrun: micro benchmarks: %v\n%s", err, o)
+	}
+	r.sections.WriteString("\n## Micro benchmarks\n\n`go test -run '^$' -bench . -benchmem -benchtime 300ms ./stream/ ./ui/`, the same run:\n\n```\n")
+	for _, l := range strings.Split(string(o), "\n") {
+		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "pkg:") {
+			r.sections.WriteString(l + "\n")
+		}
+	}
+	r.sections.WriteString("```\n")
+}
+
+func (r *report) String() string {
+	var b strings.Builder
+	b.WriteString("<!-- Written by hack/bench: do not edit by hand; rerun it. -->\n# Benchmarks\n\n")
+	b.WriteString("tailui against `kubectl logs` and stern v1.33.0 on the test bed (`hack/testbed`: a real\n" +
+		"kube-apiserver and etcd, the stand-in kubelet), all three measured in the same run.\n" +
+		"Reproduce with `hack/bench` (after the README's set-up; `hack/bench -only drain,first` for a part).\n\n")
+	b.WriteString(r.head.String())
+	b.WriteString("\n| what | tailui | kubectl | stern | tailui/kubectl | tailui/stern |\n|---|---|---|---|---|---|\n")
+	for _, row := range r.rows {
+		b.WriteString(row + "\n")
+	}
+	b.WriteString(r.sections.String())
+	return b.String()
+}
