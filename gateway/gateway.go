@@ -482,12 +482,12 @@ func (g *Gateway) checkTenant(h http.Header) *refusal {
 		if v == "" || v == g.cfg.OrgID {
 			continue
 		}
-		what := "tenant"
+		what := "another tenant"
 		if strings.Contains(v, "|") {
-			what = "multi-tenant query"
+			what = "several tenants"
 		}
 		return &refusal{status: http.StatusForbidden, reason: fmt.Sprintf(
-			"X-Scope-OrgID %q asks for another %s: this gateway serves only tenant %q (--org-id); send that tenant or no X-Scope-OrgID",
+			"X-Scope-OrgID %q asks for %s: this gateway serves only tenant %q (--org-id); send that tenant or no X-Scope-OrgID",
 			truncate(v, 100), what, g.cfg.OrgID)}
 	}
 	return nil
