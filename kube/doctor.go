@@ -16,6 +16,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/transport/websocket"
+
+	"github.com/tailui/tailui/internal/redact"
 )
 
 // CheckState is the outcome of one doctor check.
@@ -153,7 +155,7 @@ func (d *doctor) lokiURL(ctx context.Context) {
 	if d.o.Loki.URL == "" {
 		return
 	}
-	name := "Loki at " + d.o.Loki.URL + " is ready"
+	name := "Loki at " + redact.URL(d.o.Loki.URL) + " is ready"
 	w, err := newURLWay(&d.o.Loki)
 	if err != nil {
 		d.fail("loki", name, err.Error(), "--loki-url wants http(s)://host[:port][/prefix]")
@@ -193,7 +195,7 @@ func (d *doctor) kubeconfig() bool {
 			d.context = *d.o.Flags.Context
 		}
 	}
-	d.server = c.Config.Host
+	d.server = redact.URL(c.Config.Host) // a kubeconfig server may hold user:password@
 	d.pass("kubernetes", name, fmt.Sprintf("context %q, user %q, server %s, namespace %q", d.context, c.User, d.server, d.ns))
 	return true
 }

@@ -12,6 +12,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/httpstream"
 	streamhttp "k8s.io/streaming/pkg/httpstream"
+
+	"github.com/tailui/tailui/internal/redact"
 )
 
 // forbiddenRE picks apart the API server's RBAC denial message, e.g.
@@ -32,7 +34,7 @@ func Explain(err error) string {
 		var ue *url.Error
 		if errors.As(err, &ue) && !errors.Is(err, context.Canceled) {
 			u, _ := url.Parse(ue.URL)
-			host := ue.URL
+			host := redact.URL(ue.URL) // when it does not parse; else only scheme and host
 			if u != nil {
 				host = u.Scheme + "://" + u.Host
 			}

@@ -18,6 +18,7 @@ import (
 	gws "github.com/gorilla/websocket"
 	"k8s.io/client-go/rest"
 
+	"github.com/tailui/tailui/internal/redact"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -148,7 +149,7 @@ func httpGet(ctx context.Context, hc *http.Client, u *url.URL, header http.Heade
 	req.Header.Set("Accept", "application/json, */*")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, redact.Error(err)
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, responseError("GET "+u.Path, resp)
@@ -326,14 +327,28 @@ type directWay struct {
 func newURLWay(o *LokiOptions) (*directWay, error) {
 	u, err := url.Parse(o.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("loki URL %q: want http(s)://host[:port][/prefix]", o.URL)
+		return nil, fmt.Errorf("loki URL %q: want http(s)://host[:port][/prefix]", redact.URL(o.URL))
+	}
+	user, password := o.Username, o.Password
+	if u.User != nil {
+		// User info in the URL is basic auth, as curl and logcli take it, unless
+		// LOKI_USERNAME/LOKI_PASSWORD/LOKI_BEARER_TOKEN say otherwise. It leaves the
+		// URL, so no request, error or message can carry it (and WebSocket dialers
+		// refuse URLs with user info).
+		if user == "" && password == "" {
+			user = u.User.Username()
+			password, _ = u.User.Password()
+		}
+		c := *u
+		c.User = nil
+		u = &c
 	}
 	h := o.header()
 	switch {
 	case o.BearerToken != "":
 		h.Set("Authorization", "Bearer "+o.BearerToken)
-	case o.Username != "" || o.Password != "":
-		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(o.Username+":"+o.Password)))
+	case user != "" || password != "":
+		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+password)))
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	ws := &wsDialer{proxy: http.ProxyFromEnvironment, tls: tr.TLSClientConfig, header: h, readBuffer: 64 << 10}
