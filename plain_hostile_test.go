@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -66,6 +67,10 @@ func TestPrinterHostile(t *testing.T) {
 		{name: "raw in colour keeps them but never conceal",
 			p: printer{format: formatRaw, color: true}, line: logLine(testPod, testTime, "\x1b[31mred\x1b[0m "+hHidden+"secret"),
 			out: "\x1b[31mred\x1b[0m secret\n"},
+		{name: "a highlight never cuts the line's own colours",
+			p:    printer{format: formatRaw, color: true, highlights: []*regexp.Regexp{regexp.MustCompile(`\[|31`)}},
+			line: logLine(testPod, testTime, "\x1b[31mred[x]\x1b[0m"),
+			out:  "\x1b[31mred\x1b[1;7m[\x1b[0mx]\x1b[0m\n"},
 		{name: "json: labels with C1, bidi and invisible runes in names and values",
 			p: printer{format: formatJSON}, line: logLine(lokiKey, testTime, "m"),
 			out: `{"labels":{"app\u009b2J":"v\u202e\u200b\udb40\udc41","ns":"\u00ad\ufeff\u2060"},"timestamp":"2026-03-04T05:06:07.123456789Z","message":"m"}` + "\n"},
