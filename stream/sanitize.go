@@ -167,28 +167,16 @@ func escapedRune(r rune) bool {
 	switch {
 	case r < 0xa0: // C1
 		return true
-	case r < 0x61c:
-		return r == 0xad
-	case r < 0x200b:
-		return r == 0x61c
-	case r <= 0x200f: // ZWSP, ZWNJ, ZWJ, LRM, RLM
-		return true
-	case r < 0x2028:
-		return false
-	case r <= 0x202e: // LS, PS, bidi embeddings and overrides
-		return true
-	case r < 0x2060:
-		return false
-	case r <= 0x206f: // word joiner, invisible operators, bidi isolates, deprecated format controls
-		return true
+	case r < 0x2000:
+		return r == 0xad || r == 0x61c
+	case r < 0x2070:
+		return r >= 0x200b && r <= 0x200f || // ZWSP, ZWNJ, ZWJ, LRM, RLM
+			r >= 0x2028 && r <= 0x202e || // LS, PS, bidi embeddings and overrides
+			r >= 0x2060 // word joiner, invisible operators, bidi isolates, deprecated format controls
 	case r < 0xfeff:
 		return false
-	case r == 0xfeff:
-		return true
-	case r < 0xfff9:
-		return false
-	case r <= 0xfffb: // interlinear annotation
-		return true
+	case r < 0x10000:
+		return r == 0xfeff || r >= 0xfff9 && r <= 0xfffb // BOM, interlinear annotation
 	}
 	return r >= 0xe0000 && r <= 0xe007f // tags
 }
