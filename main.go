@@ -61,14 +61,16 @@ func run(ctx context.Context, args []string) int {
 func clean(s string) string { return stream.SanitizeString(s, stream.SanitizeOptions{}) }
 
 // errorText is err's message as tailui prints it: errors quote servers, pod names,
-// URLs and the command line, so each line of the message is sanitized; the line
-// breaks of a message of several lines are kept.
-func errorText(err error) string {
-	msg := err.Error()
-	if !strings.Contains(msg, "\n") {
-		return clean(msg)
+// URLs and the command line, so the message is sanitized (cleanLines).
+func errorText(err error) string { return cleanLines(err.Error()) }
+
+// cleanLines sanitizes each line of s, keeping the line breaks of a message of
+// several lines.
+func cleanLines(s string) string {
+	if !strings.Contains(s, "\n") {
+		return clean(s)
 	}
-	lines := strings.Split(msg, "\n")
+	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		lines[i] = clean(l)
 	}
