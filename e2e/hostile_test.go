@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,58 @@ func TestHostileLokiLabelsReachNoTerminal(t *testing.T) {
 			t.Logf("%s: %d bytes on stdout, %d on stderr, inert", tc.name, len(r.stdout), len(r.stderr))
 		})
 	}
+}
+
+// TestHostileLokiLabelsInTheTUI opens the TUI in tmux on the hostile Loki stream and
+// checks what tmux itself saw: the pane's title was not set by the label's OSC 0, the
+// screen (captured with its attributes, -e) holds no escape but SGR, none of the
+// runes the policy names, and the escaped label and line text are shown.
+func TestHostileLokiLabelsInTheTUI(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not installed (apt-get install tmux)")
+	}
+	id := e2eID(t)
+	labels := map[string]string{"tailui_e2e": id, "pod": hostilePod}
+	q := fmt.Sprintf(`{tailui_e2e=%q}`, id)
+	pushLoki(t, bedLoki, labels, time.Now(), []string{
+		"e2e hostile line seq=1 \x1b]0;pwned-by-line\x07\x1b]52;c;cm0gLXJmIH4=\x07 \u202eend",
+	})
+	session := fmt.Sprintf("tailui-hostile-%d", time.Now().UnixNano())
+	tm := func(args ...string) string {
+		out, err := exec.Command("tmux", append(args[:1:1], append([]string{"-t", session}, args[1:]...)...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	cmdline := fmt.Sprintf("env KUBECONFIG=%s TERM=xterm-256color %s --loki '%s' --since 10m; sleep 600", bed.kubeconfig, bed.tailui, q)
+	if out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "30", cmdline).CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
+	tm("set-option", "set-clipboard", "on")
+	before := tm("display-message", "-p", "#{pane_title}")
+	var sc string
+	poll(t, "the hostile line on screen", 60*time.Second, func() bool {
+		sc = tm("capture-pane", "-p", "-e")
+		return strings.Contains(sc, "e2e hostile line")
+	})
+	if err := streamtest.Inert([]byte(sc), streamtest.Allow{SGR: true, Newline: true}); err != nil {
+		t.Errorf("screen: %v", err)
+	}
+	for _, want := range []string{`\x1b]0;pwned-by-line\x07`, `\u202eend`} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("screen does not show %s:\n%s", want, sc)
+		}
+	}
+	if title := tm("display-message", "-p", "#{pane_title}"); strings.Contains(title, "pwned") {
+		t.Errorf("the pane title was set by the log: %q (was %q)", title, before)
+	}
+	if out, err := exec.Command("tmux", "show-buffer").CombinedOutput(); err == nil && strings.Contains(string(out), "rm -rf") {
+		t.Errorf("the log wrote tmux's clipboard: %q", out)
+	}
+	tm("send-keys", "q")
+	t.Logf("screen inert, title %q", strings.TrimSpace(tm("display-message", "-p", "#{pane_title}")))
 }
 
 // TestHostilePodLinesAndWaitingReasonReachNoTerminal follows the bed's hostile pod
