@@ -192,15 +192,15 @@ func (p *printer) highlight(s string) string {
 	}
 	// Nor may a match cut the line's own colour sequences (--keep-log-colors):
 	// paint inside "ESC[31m" would leave "ESC[" before another ESC.
-	for i := strings.IndexByte(s, 0x1b); i >= 0 && i < len(s); {
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], 0x1b)
+		if j < 0 {
+			break
+		}
+		i += j
 		n := max(stream.KeptSGRLen(s[i:]), 1)
 		clear(lit[i : i+n])
 		i += n
-		if j := strings.IndexByte(s[i:], 0x1b); j >= 0 {
-			i += j
-		} else {
-			break
-		}
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
