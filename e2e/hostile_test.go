@@ -59,7 +59,11 @@ func TestHostileLokiLabelsReachNoTerminal(t *testing.T) {
 			if !bytes.Contains(r.stdout, []byte(tc.want)) {
 				t.Errorf("stdout does not show the label as %s:\n%q", tc.want, r.stdout)
 			}
-			if !bytes.Contains(r.stdout, []byte(`\x1b]52;c;cm0gLXJmIH4=\x07`)) {
+			osc52 := `\x1b]52;c;cm0gLXJmIH4=\x07`
+			if strings.HasPrefix(tc.name, "json") {
+				osc52 = `\\x1b]52;c;cm0gLXJmIH4=\\x07` // the message is the sanitized line, its backslashes escaped
+			}
+			if !bytes.Contains(r.stdout, []byte(osc52)) {
 				t.Errorf("stdout does not show the OSC 52 of the line escaped:\n%q", r.stdout)
 			}
 			if strings.HasPrefix(tc.name, "json") {
@@ -87,11 +91,14 @@ func TestHostileLokiLabelsInTheTUI(t *testing.T) {
 		t.Fatal("tmux is not installed (apt-get install tmux)")
 	}
 	id := e2eID(t)
-	labels := map[string]string{"tailui_e2e": id, "pod": hostilePod}
 	q := fmt.Sprintf(`{tailui_e2e=%q}`, id)
-	pushLoki(t, bedLoki, labels, time.Now(), []string{
-		"e2e hostile line seq=1 \x1b]0;pwned-by-line\x07\x1b]52;c;cm0gLXJmIH4=\x07 \u202eend",
-	})
+	// Two streams, so that the pane tags each line with its stream's labels; the
+	// labels differ at their start, which the tags keep.
+	for _, pod := range []string{"a\u200b\U000e0041\u00ad", "b\u200b\U000e0041\u00ad"} {
+		pushLoki(t, bedLoki, map[string]string{"tailui_e2e": id, "pod": pod}, time.Now(), []string{
+			"e2e hostile line seq=1 \x1b]0;pwned-by-line\x07\x1b]52;c;cm0gLXJmIH4=\x07 \u202eend",
+		})
+	}
 	session := fmt.Sprintf("tailui-hostile-%d", time.Now().UnixNano())
 	tm := func(args ...string) string {
 		out, err := exec.Command("tmux", append(args[:1:1], append([]string{"-t", session}, args[1:]...)...)...).CombinedOutput()
@@ -115,7 +122,7 @@ func TestHostileLokiLabelsInTheTUI(t *testing.T) {
 	if err := streamtest.Inert([]byte(sc), streamtest.Allow{SGR: true, Newline: true}); err != nil {
 		t.Errorf("screen: %v", err)
 	}
-	for _, want := range []string{`\x1b]0;pwned-by-line\x07`, `\u202eend`} {
+	for _, want := range []string{`\x1b]0;pwned-by-line\x07`, `\u202eend`, `a\u200b\U000e0041\u00ad`} {
 		if !strings.Contains(sc, want) {
 			t.Errorf("screen does not show %s:\n%s", want, sc)
 		}
@@ -193,8 +200,10 @@ func TestHostilePodLinesAndWaitingReasonReachNoTerminal(t *testing.T) {
 		r := runTailui(t, 20*time.Second, "--plain", name, "-n", ns, "--no-follow")
 		checkInert(t, "stdout", r.stdout, false)
 		checkInert(t, "stderr", r.stderr, false)
-		if !bytes.Contains(r.stderr, []byte(`Err\x1b]0;pwned\x07\x1b[2J\u202eImagePull`)) {
-			t.Errorf("stderr does not show the waiting reason escaped:\n%q", r.stderr)
+		// Both the marker and the final error quote the API server's message.
+		escaped := `is waiting to start: Err\x1b]0;pwned\x07\x1b[2J\u202eImagePull`
+		if n := bytes.Count(r.stderr, []byte(escaped)); r.code != 1 || n != 2 || !bytes.Contains(r.stderr, []byte("[error] ")) {
+			t.Errorf("exit %d, %d lines showing the waiting reason escaped, want exit 1, an [error] marker and the final error:\n%q", r.code, n, r.stderr)
 		}
 		t.Logf("exit %d; stderr:\n%s", r.code, r.stderr)
 	})
