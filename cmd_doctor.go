@@ -65,6 +65,8 @@ var checkMarks = map[kube.CheckState]string{
 }
 
 func (p *checkPrinter) print(c kube.Check) {
+	// Details quote servers and kubeconfigs: sanitized like every error.
+	c.Name, c.Detail, c.Hint = cleanLines(c.Name), cleanLines(c.Detail), cleanLines(c.Hint)
 	if c.Group != p.group {
 		if p.group != "" {
 			fmt.Fprintln(p.w)

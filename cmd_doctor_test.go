@@ -15,6 +15,7 @@ func TestCheckPrinter(t *testing.T) {
 		{Group: "loki", Name: "Loki is ready", State: kube.CheckFail, Detail: "Ingester not ready", Hint: "wait"},
 		{Group: "loki", Name: "a port-forward works", State: kube.CheckWarn, Detail: "refused"},
 		{Group: "gateway", Name: "the gateway answers", State: kube.CheckSkip, Detail: "needs Loki"},
+		{Group: "gateway", Name: "hostile", State: kube.CheckFail, Detail: "503 \x1b]0;pwned\x07\u202e", Hint: "\x1b[2J"},
 	} {
 		p.print(c)
 	}
@@ -33,6 +34,9 @@ loki
 gateway
 -------
 - the gateway answers (skipped: needs Loki)
+× hostile
+    503 \x1b]0;pwned\x07\u202e
+    hint: \x1b[2J
 `
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)

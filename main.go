@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tailui/tailui/stream"
 )
 
 // Set by the release build (-ldflags "-X main.version=...").
@@ -47,11 +49,32 @@ func run(ctx context.Context, args []string) int {
 	}
 	var ue usageError
 	if errors.As(err, &ue) || isLookupError(root, args, err) {
-		fmt.Fprintf(os.Stderr, "%s: %v\nRun '%s --help' for usage.\n", progName(), err, cmd.CommandPath())
+		fmt.Fprintf(os.Stderr, "%s: %s\nRun '%s --help' for usage.\n", progName(), errorText(err), clean(cmd.CommandPath()))
 		return 2
 	}
-	fmt.Fprintf(os.Stderr, "%s: %v\n", progName(), err)
+	fmt.Fprintf(os.Stderr, "%s: %s\n", progName(), errorText(err))
 	return 1
+}
+
+// clean sanitizes text from outside for a terminal: no escape sequence of any
+// kind, controls and invisible runes shown as escapes (see stream.Sanitize).
+func clean(s string) string { return stream.SanitizeString(s, stream.SanitizeOptions{}) }
+
+// errorText is err's message as tailui prints it: errors quote servers, pod names,
+// URLs and the command line, so the message is sanitized (cleanLines).
+func errorText(err error) string { return cleanLines(err.Error()) }
+
+// cleanLines sanitizes each line of s, keeping the line breaks of a message of
+// several lines.
+func cleanLines(s string) string {
+	if !strings.Contains(s, "\n") {
+		return clean(s)
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = clean(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // strictUsage makes every command of the tree, cobra's own help and completion

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +38,10 @@ func parseFormat(s string) (plainFormat, error) {
 
 // printer writes lines for people and scripts: log lines to out, tailui's own markers
 // (reconnects, restarts, gaps, errors) to errOut so that out holds nothing but the
-// log. Text is already sanitized by the stream layer.
+// log. It is the boundary between lines and a terminal: everything it prints from
+// outside (line text, marker text, pod, container and namespace names, Loki label
+// names and values) goes through stream's sanitizing policy here, whatever the
+// source did before, and the lines' own colours survive only when colour is on.
 type printer struct {
 	out    *bufio.Writer
 	errOut io.Writer
@@ -52,7 +57,18 @@ type printer struct {
 	// follow flushes after every batch; a drain flushes when the buffer fills.
 	follow bool
 	json   []byte // reused buffer for json output
+	// origins caches, per Origin, its sanitized text prefix and JSON fields.
+	origins map[*stream.Origin]*printedOrigin
 }
+
+// printedOrigin is an Origin as the printer shows it, built once.
+type printedOrigin struct {
+	prefix string // text format: "pod container " or "name ", painted
+	json   []byte // json format: the fields before "timestamp", each followed by ','
+}
+
+// maxCachedOrigins bounds printer.origins; a Loki query may see ever new streams.
+const maxCachedOrigins = 4096
 
 // ANSI colours for sources; bright variants read well on dark and light backgrounds.
 var podColors = []string{"31", "32", "33", "34", "35", "36", "91", "92", "93", "94", "95", "96"}
@@ -96,8 +112,8 @@ func (p *printer) write(lines []stream.Line) error {
 // emit prints a line that -C passes on, with grep's "--" before a new group.
 func (p *printer) emit(l stream.Line, sep bool) {
 	if sep && p.format != formatJSON {
-		if p.format == formatText {
-			p.writePrefix(l.Origin)
+		if p.format == formatText && l.Origin != nil {
+			p.out.WriteString(p.origin(l.Origin).prefix)
 		}
 		p.out.WriteString(p.paint("2", "--"))
 		p.out.WriteByte('\n')
@@ -116,14 +132,22 @@ func (p *printer) line(l *stream.Line) {
 		p.writeJSON(l)
 	case formatRaw:
 		p.writeTimestamp(l.Time)
-		p.out.WriteString(p.highlight(l.Text))
+		p.out.WriteString(p.highlight(p.text(l.Text)))
 		p.out.WriteByte('\n')
 	default:
 		p.writeTimestamp(l.Time)
-		p.writePrefix(l.Origin)
-		p.out.WriteString(p.highlight(l.Text))
+		if l.Origin != nil {
+			p.out.WriteString(p.origin(l.Origin).prefix)
+		}
+		p.out.WriteString(p.highlight(p.text(l.Text)))
 		p.out.WriteByte('\n')
 	}
+}
+
+// text returns a line's text as printed: sanitized, its own colours kept only when
+// colour is on. A clean line is returned as is.
+func (p *printer) text(s string) string {
+	return stream.SanitizeString(s, stream.SanitizeOptions{KeepSGR: p.color})
 }
 
 func (p *printer) writeTimestamp(t time.Time) {
@@ -152,7 +176,9 @@ func (p *printer) timestampText(t time.Time) string {
 // templateLine prints l through --template; the first line the template fails on
 // is reported with the reason, the others counted (see flush).
 func (p *printer) templateLine(l *stream.Line) {
-	b, err := p.tmpl.execute(l, p.timestampText(l.Time))
+	c := *l
+	c.Text = p.text(l.Text)
+	b, err := p.tmpl.execute(&c, p.timestampText(l.Time))
 	if err != nil {
 		if p.tmpl.errs == 0 {
 			_ = p.out.Flush()
@@ -162,28 +188,45 @@ func (p *printer) templateLine(l *stream.Line) {
 		p.tmpl.errs++
 		return
 	}
-	p.out.Write(b)
+	// What the template adds (annotations, Loki labels, its own text) is outside
+	// text too: every line of the output is sanitized, the template's colours kept
+	// only when colour is on.
+	for len(b) > 0 {
+		line, rest, nl := bytes.Cut(b, []byte{'\n'})
+		p.out.WriteString(stream.Sanitize(line, stream.SanitizeOptions{KeepSGR: p.color}))
+		if nl {
+			p.out.WriteByte('\n')
+		}
+		b = rest
+	}
 }
 
-func (p *printer) writePrefix(o *stream.Origin) {
-	if o == nil {
-		return
+// origin returns how o is printed, building it the first time o is seen.
+func (p *printer) origin(o *stream.Origin) *printedOrigin {
+	if po, ok := p.origins[o]; ok {
+		return po
 	}
+	if p.origins == nil || len(p.origins) >= maxCachedOrigins {
+		p.origins = make(map[*stream.Origin]*printedOrigin)
+	}
+	po := &printedOrigin{prefix: p.prefixOf(o), json: originJSON(o)}
+	p.origins[o] = po
+	return po
+}
+
+// prefixOf is the text format's prefix for o: pod and container (namespace/pod
+// when several namespaces are followed), or a Loki stream's short name.
+func (p *printer) prefixOf(o *stream.Origin) string {
 	pod, ctr := o.Fields["pod"], o.Fields["container"]
 	if pod == "" {
 		// Not a pod stream (Loki): the origin's short name stands for both.
-		p.out.WriteString(p.paint(colorFor(o.ID), o.Name))
-		p.out.WriteByte(' ')
-		return
+		return p.paint(colorFor(o.ID), clean(o.Name)) + " "
 	}
+	name := pod
 	if p.showNamespace {
-		p.out.WriteString(p.paint(colorFor(pod), o.Fields["namespace"]+"/"+pod))
-	} else {
-		p.out.WriteString(p.paint(colorFor(pod), pod))
+		name = o.Fields["namespace"] + "/" + pod
 	}
-	p.out.WriteByte(' ')
-	p.out.WriteString(p.paint(colorFor(ctr+"/c"), ctr))
-	p.out.WriteByte(' ')
+	return p.paint(colorFor(pod), clean(name)) + " " + p.paint(colorFor(ctr+"/c"), clean(ctr)) + " "
 }
 
 func (p *printer) highlight(s string) string {
@@ -207,6 +250,18 @@ func (p *printer) highlight(s string) string {
 	if lit == nil {
 		return s
 	}
+	// Nor may a match cut the line's own colour sequences (--keep-log-colors):
+	// paint inside "ESC[31m" would leave "ESC[" before another ESC.
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], 0x1b)
+		if j < 0 {
+			break
+		}
+		i += j
+		n := max(stream.KeptSGRLen(s[i:]), 1)
+		clear(lit[i : i+n])
+		i += n
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		j := i
@@ -223,36 +278,65 @@ func (p *printer) highlight(s string) string {
 	return b.String()
 }
 
-type jsonLine struct {
-	Namespace string            `json:"namespace,omitempty"`
-	Pod       string            `json:"pod,omitempty"`
-	Container string            `json:"container,omitempty"`
-	Labels    map[string]string `json:"labels,omitempty"`
-	Timestamp string            `json:"timestamp,omitempty"`
-	Message   string            `json:"message"`
-}
-
+// writeJSON prints l as one JSON object: namespace, pod and container for a pod's
+// line, labels for a Loki stream's, then timestamp and message. Strings are written
+// by stream.AppendJSONString, which escapes every control, bidi and invisible rune
+// the sanitizing policy names, so label values and keys reach no terminal raw even
+// when a script prints them.
 func (p *printer) writeJSON(l *stream.Line) {
-	j := jsonLine{Message: l.Text}
-	if o := l.Origin; o != nil {
-		if strings.HasPrefix(o.ID, "{") {
-			j.Labels = o.Fields // a Loki stream: its whole label set
-		} else if o.Fields["pod"] != "" {
-			j.Namespace, j.Pod, j.Container = o.Fields["namespace"], o.Fields["pod"], o.Fields["container"]
-		} else {
-			j.Labels = o.Fields
-		}
+	b := append(p.json[:0], '{')
+	if l.Origin != nil {
+		b = append(b, p.origin(l.Origin).json...)
 	}
 	if !l.Time.IsZero() {
-		j.Timestamp = l.Time.UTC().Format(time.RFC3339Nano)
+		b = append(b, `"timestamp":"`...)
+		b = l.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = append(b, `",`...)
 	}
-	b, _ := json.Marshal(j)
+	b = append(b, `"message":`...)
+	b = stream.AppendJSONString(b, p.text(l.Text))
+	b = append(b, '}', '\n')
 	p.out.Write(b)
-	p.out.WriteByte('\n')
+	p.json = b
+}
+
+// originJSON returns the JSON fields that say where a line came from, each followed
+// by a comma: a Loki stream's whole label set (keys sorted), or a pod's namespace,
+// pod and container.
+func originJSON(o *stream.Origin) []byte {
+	var b []byte
+	field := func(k, v string) {
+		if v != "" {
+			b = stream.AppendJSONString(b, k)
+			b = append(b, ':')
+			b = stream.AppendJSONString(b, v)
+			b = append(b, ',')
+		}
+	}
+	if !strings.HasPrefix(o.ID, "{") && o.Fields["pod"] != "" {
+		field("namespace", o.Fields["namespace"])
+		field("pod", o.Fields["pod"])
+		field("container", o.Fields["container"])
+		return b
+	}
+	if len(o.Fields) == 0 {
+		return b
+	}
+	b = append(b, `"labels":{`...)
+	for i, k := range slices.Sorted(maps.Keys(o.Fields)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = stream.AppendJSONString(b, k)
+		b = append(b, ':')
+		b = stream.AppendJSONString(b, o.Fields[k])
+	}
+	return append(b, `},`...)
 }
 
 // marker prints tailui's own notes to errOut, flushing out first so the note lands
-// at its place relative to the log lines on a shared terminal.
+// at its place relative to the log lines on a shared terminal. Marker text quotes
+// servers (waiting reasons, API errors), so it is sanitized like a name.
 func (p *printer) marker(l *stream.Line) {
 	_ = p.out.Flush()
 	who := ""
@@ -269,7 +353,7 @@ func (p *printer) marker(l *stream.Line) {
 	case stream.KindGap, stream.KindDropped:
 		code = "33"
 	}
-	fmt.Fprintf(p.errOut, "%s\n", p.paint(code, "tailui: "+who+"["+l.Kind.String()+"] "+strings.TrimSpace(l.Text)))
+	fmt.Fprintf(p.errOut, "%s\n", p.paint(code, "tailui: "+clean(who)+"["+l.Kind.String()+"] "+clean(strings.TrimSpace(l.Text))))
 }
 
 func (p *printer) flush() error {

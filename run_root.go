@@ -43,7 +43,7 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 	}
 	filter := stream.NewFilter(f.include, f.exclude, where)
 	for _, e := range filter.Errs() {
-		fmt.Fprintf(os.Stderr, "%s: warning: %v\n", progName(), e)
+		fmt.Fprintf(os.Stderr, "%s: warning: %s\n", progName(), errorText(e))
 	}
 	if filter.Empty() {
 		filter = nil

@@ -71,6 +71,9 @@ func (b Batch) Empty() bool {
 // dropped but saved, up to Capacity of them, and delivered at the front of the next
 // Batch: they are older than every line still pending, so order is kept.
 //
+// Lines and Status sanitize the Text of markers and Status.Err (SanitizeMarkers),
+// so every marker the consumer gets keeps the promise of Line.Text.
+//
 // Close the Hub when either side stops: Close wakes blocked sources, which then
 // discard what they send, and lets Next drain what is pending.
 type Hub struct {
@@ -114,6 +117,7 @@ func (h *Hub) Lines(batch []Line) {
 	if len(batch) == 0 {
 		return
 	}
+	SanitizeMarkers(batch)
 	h.mu.Lock()
 	if h.policy == PolicyBlock {
 		for h.n >= h.capacity && !h.closed {
@@ -188,6 +192,7 @@ func (h *Hub) countDropped(o *Origin, n int) {
 // status is replaced by a newer one of the same Origin, unless it is StateFailed or
 // StateEnded, which are always delivered. It does nothing once the Hub is closed.
 func (h *Hub) Status(s Status) {
+	s = SanitizeStatus(s)
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()

@@ -54,8 +54,11 @@ func (k Kind) String() string {
 // IsMarker reports whether k is one of tailui's own markers rather than a log line.
 func (k Kind) IsMarker() bool { return k != KindLog }
 
-// Line is one line of a log, or a marker. Text is sanitized before a Line is built
-// (see Sanitize), holds no trailing newline, and is safe to print on a terminal.
+// Line is one line of a log, or a marker. Text holds no trailing newline and is
+// safe to print on a terminal: a log line's Text is sanitized (see Sanitize) before
+// the Line is built, and a marker's by the Hub that delivers it (SanitizeMarkers),
+// since markers are built from what servers say. Printers and renderers sanitize
+// again at their own boundary, where the clean common case costs one scan.
 type Line struct {
 	Origin *Origin
 	// Time is the source's timestamp; zero when the source gave none.

@@ -59,6 +59,23 @@ func TestSanitize(t *testing.T) {
 		{"truncated rune", "a\xe2\x82", `a\xe2\x82`, ""},
 		{"surrogate encoding", "\xed\xa0\x80", `\xed\xa0\x80`, ""},
 		{"overlong encoding", "\xc0\xaf", `\xc0\xaf`, ""},
+		{"soft hyphen", "pay\u00adpal", `pay\u00adpal`, ""},
+		{"zero width space joiner non-joiner", "a\u200bb\u200cc\u200dd", `a\u200bb\u200cc\u200dd`, ""},
+		{"word joiner and invisible operators", "a\u2060b\u2062c\u2064d", `a\u2060b\u2062c\u2064d`, ""},
+		{"deprecated format controls", "\u206a\u206f", `\u206a\u206f`, ""},
+		{"bom", "\ufeffstart", `\ufeffstart`, ""},
+		{"interlinear annotation", "\ufff9a\ufffab\ufffb", `\ufff9a\ufffab\ufffb`, ""},
+		{"tag block", "ok\U000e0001\U000e0041\U000e007f", `ok\U000e0001\U000e0041\U000e007f`, ""},
+		{"neighbours of the escaped runes pass", "\u00ac\u00ae\u200a\u2010\u2027\u202f\u205f\u2070\ufefe\ufff8\ufffc\U000dffff\U000e0080",
+			"\u00ac\u00ae\u200a\u2010\u2027\u202f\u205f\u2070\ufefe\ufff8\ufffc\U000dffff\U000e0080", ""},
+		{"sgr conceal colon form", "\x1b[8:0mhidden\x1b[0m", "hidden", "hidden\x1b[0m"},
+		{"sgr conceal leading zero", "\x1b[08mhidden", "hidden", "hidden"},
+		{"sgr conceal after reset", "\x1b[0;8mhidden", "hidden", "hidden"},
+		{"sgr conceal then colour", "\x1b[8;31mhidden", "hidden", "hidden"},
+		{"sgr conceal among colon colour", "\x1b[38:2::1:2:3;8mhidden", "hidden", "hidden"},
+		{"sgr unknown colour model", "\x1b[38;9;8mhidden", "hidden", "hidden"},
+		{"sgr extended colour cut short", "\x1b[38;5mx", "x", "x"},
+		{"sgr underline style is not conceal", "\x1b[4:3mx", "x", "\x1b[4:3mx\x1b[m"},
 		{"long clean then control", strings.Repeat("abcdefgh", 5) + "\x1b[2J", strings.Repeat("abcdefgh", 5) + `\x1b[2J`, ""},
 	}
 	for _, tt := range tests {
@@ -93,6 +110,21 @@ func TestSanitizeAllocs(t *testing.T) {
 		{"utf8", "héllo wörld 日本語 😀", 1, 0},
 		{"tab", "\tat com.example.Main(Main.java:1)", 1, 0},
 		{"escaped", "\x1b[2Jx", 1, 1},
+	}
+	keepTests := []struct {
+		name   string
+		in     string
+		string float64
+	}{
+		{"kept colours", "\x1b[32mINFO\x1b[0m served in \x1b[1m1.2ms\x1b[m", 0},
+		{"colour left open", "\x1b[32mINFO", 1},
+		{"conceal", "\x1b[8mINFO\x1b[m", 1},
+	}
+	for _, tt := range keepTests {
+		opt := SanitizeOptions{KeepSGR: true}
+		if got := testing.AllocsPerRun(100, func() { SanitizeString(tt.in, opt) }); got != tt.string {
+			t.Errorf("%s: SanitizeString(KeepSGR) allocs = %v, want %v", tt.name, got, tt.string)
+		}
 	}
 	for _, tt := range tests {
 		b := []byte(tt.in)
@@ -149,7 +181,8 @@ func FuzzSanitize(f *testing.F) {
 	for _, s := range []string{
 		"plain", "\x1b[31mred\x1b[0m", "\x1b]52;c;AAAA\x07", "\x1b]8;;http://x\x1b\\y\x1b]8;;\x1b\\",
 		"\u202e\u2066", "\xff\xfe", "\x1b[38;5;8m\x1b[8m", "\x1b[", "\u009b", "a\tb\rc\x00",
-		"\x1b[38;2;1;2m", "\x1b[;;;m", "\x1b[0:8m",
+		"\x1b[38;2;1;2m", "\x1b[;;;m", "\x1b[0:8m", "\x1b[8:0m", "\x1b[08m", "\x1b[38;9;8m",
+		"\u200b\u200d\u2060\ufeff\u00ad\U000e0041\u206a\ufff9",
 	} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)

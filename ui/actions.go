@@ -51,9 +51,32 @@ func (p *pane) copy() tea.Cmd {
 		}
 		a, b = first, last
 	}
+	text, n, cut := p.clipboardText(a, b)
+	what := "lines on screen"
+	if p.selecting {
+		what = "selected lines"
+		p.selecting = false
+		p.invalidate()
+	}
+	msg := fmt.Sprintf("copied %d %s to the clipboard (OSC 52)", n, what)
+	if cut > 0 {
+		msg += fmt.Sprintf("; the first %d did not fit", cut)
+	}
+	cmds := []tea.Cmd{tea.SetClipboard(text), statusCmd(msg, false)}
+	if p.c.tmux {
+		cmds = append(cmds, tea.Raw(tmuxPassthrough(ansi.SetSystemClipboard(text))))
+	}
+	return tea.Batch(cmds...)
+}
+
+// clipboardText returns the text copy sends for the lines from a to b: each line
+// sanitized (a clipboard pasted into a shell is a terminal too: an escape in it
+// could end a bracketed paste), markers as "── text ──", the oldest lines cut
+// until it fits maxClipboard. n is the number of lines sent, cut the number left out.
+func (p *pane) clipboardText(a, b int64) (text string, n, cut int) {
 	var lines []string
 	size := 0
-	for k, n := p.buf.indexOf(a), p.buf.count(); k < n; k++ {
+	for k, count := p.buf.indexOf(a), p.buf.count(); k < count; k++ {
 		abs := p.buf.absAt(k)
 		if abs > b {
 			break
@@ -66,30 +89,15 @@ func (p *pane) copy() tea.Cmd {
 		if e.line.Kind.IsMarker() {
 			t = "── " + markerText(e.line, e.plain) + " ──"
 		}
+		t = clean(t)
 		lines = append(lines, t)
 		size += len(t) + 1
 	}
-	cut := 0
 	for size > maxClipboard && cut < len(lines) {
 		size -= len(lines[cut]) + 1
 		cut++
 	}
-	text := strings.Join(lines[cut:], "\n")
-	what := "lines on screen"
-	if p.selecting {
-		what = "selected lines"
-		p.selecting = false
-		p.invalidate()
-	}
-	msg := fmt.Sprintf("copied %d %s to the clipboard (OSC 52)", len(lines)-cut, what)
-	if cut > 0 {
-		msg += fmt.Sprintf("; the first %d did not fit", cut)
-	}
-	cmds := []tea.Cmd{tea.SetClipboard(text), statusCmd(msg, false)}
-	if p.c.tmux {
-		cmds = append(cmds, tea.Raw(tmuxPassthrough(ansi.SetSystemClipboard(text))))
-	}
-	return tea.Batch(cmds...)
+	return strings.Join(lines[cut:], "\n"), len(lines) - cut, cut
 }
 
 // tmuxPassthrough wraps an escape sequence so that tmux hands it to the
@@ -167,14 +175,16 @@ func writeLines(path string, lines []stream.Line, tags bool) (err error) {
 			w.WriteString(l.Time.UTC().Format(time.RFC3339Nano))
 			w.WriteByte(' ')
 		}
+		// A saved log is read with cat and less -R: it passes the sanitizing
+		// policy like the screen, the lines' own colours kept.
 		if tags && l.Origin != nil {
-			w.WriteString(l.Origin.Name)
+			w.WriteString(clean(l.Origin.Name))
 			w.WriteByte(' ')
 		}
 		if l.Kind.IsMarker() {
-			w.WriteString("── " + markerText(l, l.Text) + " ──")
+			w.WriteString(clean("── " + markerText(l, l.Text) + " ──"))
 		} else {
-			w.WriteString(l.Text)
+			w.WriteString(stream.SanitizeString(l.Text, stream.SanitizeOptions{KeepSGR: true}))
 		}
 		w.WriteByte('\n')
 	}

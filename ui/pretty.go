@@ -122,7 +122,8 @@ func prettyJSON(text string, mode prettyMode, st *Styles, out *styled) bool {
 			continue
 		}
 		sep()
-		out.add(f.key, st.pKey)
+		// encoding/json has decoded the key: "\u009b" in the line is U+009B here.
+		out.add(clean(f.key), st.pKey)
 		out.add("=", st.pFaint)
 		writeJSONValue(f.raw, st, out)
 	}

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
+	"github.com/tailui/tailui/stream"
 )
 
 // seg is a run of text drawn with one paint. Text holds no escape sequences:
@@ -117,7 +118,10 @@ func (w *rowWriter) newRow(continuation bool) {
 	w.setPaint(p)
 }
 
-// write adds text in paint p.
+// write adds text in paint p. It is the TUI's last boundary before the screen:
+// lines reach it sanitized, but whatever else comes in, only the SGR sequences
+// stream.Sanitize keeps pass, and every other control, escape or rune that the
+// sanitizing policy names is drawn as its visible escape ("\x1b", "\u202e").
 func (w *rowWriter) write(text string, p paint) {
 	for len(text) > 0 {
 		if text[0] == '\n' {
@@ -127,10 +131,7 @@ func (w *rowWriter) write(text string, p paint) {
 			continue
 		}
 		if text[0] == 0x1b {
-			// Only SGR sequences can be here (Sanitize keeps no other
-			// escape): pass them through, taking no room.
-			n := sgrLen(text)
-			if n > 0 {
+			if n := stream.KeptSGRLen(text); n > 0 {
 				w.buf = append(w.buf, text[:n]...)
 				w.raw = true
 				text = text[n:]
@@ -147,15 +148,25 @@ func (w *rowWriter) write(text string, p paint) {
 			text = text[n:]
 			continue
 		}
-		var cl string
-		var gw int
+		if text[0] == '\t' {
+			// Tabs are expanded before measuring; one left here is a space.
+			w.writeCluster(" ", 1, p)
+			text = text[1:]
+			continue
+		}
 		if text[0] < utf8.RuneSelf {
-			// A control byte (only tab can get here): show as one space.
-			cl, gw, text = " ", 1, text[1:]
-		} else {
-			var rest string
-			cl, rest, gw, _ = uniseg.FirstGraphemeClusterInString(text, -1)
-			text = rest
+			// Any other control byte, ESC included: shown as its escape.
+			w.writeASCII(stream.SanitizeString(text[:1], stream.SanitizeOptions{}), p)
+			text = text[1:]
+			continue
+		}
+		cl, rest, gw, _ := uniseg.FirstGraphemeClusterInString(text, -1)
+		text = rest
+		if safe := stream.SanitizeString(cl, stream.SanitizeOptions{}); safe != cl {
+			// C1, bidi, invisible runes or invalid UTF-8 in the cluster:
+			// draw the sanitized cluster, which holds none of them.
+			w.write(safe, p)
+			continue
 		}
 		w.writeCluster(cl, gw, p)
 	}
@@ -217,24 +228,6 @@ func (w *rowWriter) writeCluster(cl string, gw int, p paint) {
 func (w *rowWriter) finish() []string {
 	w.endRow()
 	return w.rows
-}
-
-// sgrLen returns the length of the SGR sequence ESC [ params m at the start
-// of s, or 0.
-func sgrLen(s string) int {
-	if len(s) < 3 || s[0] != 0x1b || s[1] != '[' {
-		return 0
-	}
-	for i := 2; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == 'm':
-			return i + 1
-		case c >= '0' && c <= '9' || c == ';' || c == ':':
-		default:
-			return 0
-		}
-	}
-	return 0
 }
 
 // overlay splits plain into segments painted by base spans, with over spans
