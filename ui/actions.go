@@ -62,9 +62,11 @@ func (p *pane) copy() tea.Cmd {
 		if !ok {
 			continue
 		}
-		t := e.plain
+		// The buffer holds sanitised text; clean again so that nothing but
+		// printable text can reach the clipboard whatever a source did.
+		t := clean(e.plain)
 		if e.line.Kind.IsMarker() {
-			t = "── " + markerText(e.line, e.plain) + " ──"
+			t = "── " + clean(markerText(e.line, e.plain)) + " ──"
 		}
 		lines = append(lines, t)
 		size += len(t) + 1
@@ -73,6 +75,9 @@ func (p *pane) copy() tea.Cmd {
 	for size > maxClipboard && cut < len(lines) {
 		size -= len(lines[cut]) + 1
 		cut++
+	}
+	if cut > 0 && cut == len(lines) {
+		return statusCmd(fmt.Sprintf("nothing copied: the last line alone is over the clipboard's %d KiB", maxClipboard>>10), true)
 	}
 	text := strings.Join(lines[cut:], "\n")
 	what := "lines on screen"
@@ -85,15 +90,25 @@ func (p *pane) copy() tea.Cmd {
 	if cut > 0 {
 		msg += fmt.Sprintf("; the first %d did not fit", cut)
 	}
-	cmds := []tea.Cmd{tea.SetClipboard(text), statusCmd(msg, false)}
-	if p.c.tmux {
-		cmds = append(cmds, tea.Raw(tmuxPassthrough(ansi.SetSystemClipboard(text))))
+	return tea.Batch(tea.Raw(clipboardSeq(text, p.c.tmux)), statusCmd(msg, false))
+}
+
+// clipboardSeq returns the bytes copy writes to the terminal to put text on
+// the system clipboard: OSC 52 (ESC ] 52 ; c ; base64 BEL). Inside tmux the
+// same sequence follows wrapped for passthrough, so that it reaches the outer
+// terminal when tmux has allow-passthrough on; with set-clipboard on, tmux
+// takes the bare one itself (a buffer, and the outer terminal if it can).
+func clipboardSeq(text string, tmux bool) string {
+	seq := ansi.SetSystemClipboard(text)
+	if tmux {
+		seq += tmuxPassthrough(seq)
 	}
-	return tea.Batch(cmds...)
+	return seq
 }
 
 // tmuxPassthrough wraps an escape sequence so that tmux hands it to the
-// outer terminal (needs allow-passthrough on).
+// outer terminal (needs allow-passthrough on): ESC P tmux; the sequence with
+// each ESC doubled, ESC \.
 func tmuxPassthrough(seq string) string {
 	return "\x1bPtmux;" + strings.ReplaceAll(seq, "\x1b", "\x1b\x1b") + "\x1b\\"
 }
