@@ -162,7 +162,7 @@ func TestTUISourcesTwoPanesSearchPauseQuit(t *testing.T) {
 
 	// Search in the focused pane. "level=warn" is on screen already, so the
 	// test looks for what only a search that ran produces: the match count in
-	// the pane's title, and the matches in reverse video in one pane only.
+	// the pane's title, the matches in reverse video, N and n moving the cursor.
 	if m := searchBadge.FindString(sc); m != "" {
 		t.Fatalf("a search badge %q before any search", m)
 	}
@@ -172,23 +172,10 @@ func TestTUISourcesTwoPanesSearchPauseQuit(t *testing.T) {
 	tm.keys("/")
 	tm.typeText("level=warn")
 	tm.keys("Enter")
-	sc = tm.waitScreen("the search's match count in the title", func(sc string) bool {
+	// The title counts the matches; enter put the cursor on the newest one on
+	// screen, so the badge reads R/N.
+	rank := func(sc string) (int, int) {
 		m := searchBadge.FindStringSubmatch(sc)
-		return m != nil && m[2] != "0"
-	})
-	n, _ := matchStyles(tm.styled(), "level=warn")
-	// Both panes show level=warn lines; only the focused one searched.
-	if n.reverse == 0 || n.reverse == n.all {
-		t.Fatalf("%d of %d level=warn on screen in reverse video: want the focused pane's only\n%s", n.reverse, n.all, sc)
-	}
-	if n.current != 0 {
-		t.Errorf("%d matches marked current before n", n.current)
-	}
-	t.Logf("search: %s; %d of %d occurrences on screen highlighted", searchBadge.FindString(sc), n.reverse, n.all)
-	// n moves to a match: the title gives its rank, and it alone is drawn as
-	// the current one (bold, underlined, reverse); n again moves to the next.
-	rank := func() (int, int) {
-		m := searchBadge.FindStringSubmatch(tm.screen())
 		if m == nil || m[1] == "" {
 			return 0, 0
 		}
@@ -196,19 +183,35 @@ func TestTUISourcesTwoPanesSearchPauseQuit(t *testing.T) {
 		all, _ := strconv.Atoi(m[2])
 		return r, all
 	}
-	tm.keys("n")
-	tm.waitScreen("a match rank after n", func(string) bool { r, _ := rank(); return r > 0 })
-	r1, all := rank()
-	if n, _ := matchStyles(tm.styled(), "level=warn"); n.current != 1 {
-		t.Errorf("after n, %d matches drawn as the current one, want 1", n.current)
+	sc = tm.waitScreen("the search's match rank and count in the title", func(sc string) bool { r, _ := rank(sc); return r > 0 })
+	r1, all := rank(sc)
+	// Every match in the focused pane is in reverse video; the one under the
+	// cursor also bold and underlined, and it alone.
+	n, _ := matchStyles(tm.styled(), "level=warn")
+	if n.reverse == 0 {
+		t.Fatalf("none of %d level=warn on screen in reverse video after the search\n%s", n.all, sc)
 	}
-	tm.keys("n")
-	tm.waitScreen("the rank to move on n", func(string) bool { r, _ := rank(); return r != r1 })
-	if r2, _ := rank(); r2 != r1+1 && !(r1 == all && r2 == 1) {
-		t.Errorf("n moved from match %d/%d to %d, want the next", r1, all, r2)
+	if n.current != 1 {
+		t.Errorf("%d matches drawn as the current one, want 1", n.current)
 	}
-	if n, _ := matchStyles(tm.styled(), "level=warn"); n.current != 1 {
-		t.Errorf("after n n, %d matches drawn as the current one, want 1", n.current)
+	t.Logf("search: %s; %d of %d occurrences on screen highlighted", searchBadge.FindString(sc), n.reverse, n.all)
+	// N moves to the previous (older) match, n back to the next.
+	if r1 > 1 {
+		tm.keys("N")
+		tm.waitScreen("the rank to move on N", func(sc string) bool { r, _ := rank(sc); return r != r1 })
+		if r2, _ := rank(tm.screen()); r2 != r1-1 {
+			t.Errorf("N moved from match %d/%d to %d, want %d", r1, all, r2, r1-1)
+		}
+		if n, _ := matchStyles(tm.styled(), "level=warn"); n.current != 1 {
+			t.Errorf("after N, %d matches drawn as the current one, want 1", n.current)
+		}
+		tm.keys("n")
+		tm.waitScreen("the rank to move back on n", func(sc string) bool { r, _ := rank(sc); return r == r1 })
+		if n, _ := matchStyles(tm.styled(), "level=warn"); n.current != 1 {
+			t.Errorf("after N n, %d matches drawn as the current one, want 1", n.current)
+		}
+	} else {
+		t.Errorf("the newest match on screen is match %d of %d: the search started from the wrong end", r1, all)
 	}
 	// Follow again, so that the pause below is the scroll's own.
 	tm.keys("G")
@@ -248,7 +251,8 @@ type matchCount struct {
 
 // matchStyles reads a capture-pane -e screen, tracking the SGR attributes
 // reverse, bold and underline per cell, and counts how occurrences of text
-// are drawn. It also returns the screen's plain text.
+// are drawn, leaving out the title's "/text" badge. It also returns the
+// screen's plain text.
 func matchStyles(styled, text string) (matchCount, string) {
 	var n matchCount
 	var plain strings.Builder
@@ -278,8 +282,8 @@ func matchStyles(styled, text string) (matchCount, string) {
 		plain.WriteByte('\n')
 		tr := []rune(text)
 		for k := 0; k+len(tr) <= len(cells); k++ {
-			if string(cells[k:k+len(tr)]) != text {
-				continue
+			if string(cells[k:k+len(tr)]) != text || k > 0 && cells[k-1] == '/' {
+				continue // not it, or the title's search badge (in reverse video too)
 			}
 			n.all++
 			and := uint8(7)
