@@ -149,8 +149,7 @@ func TestTUIBehindASlowTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm := &tmux{t: t, session: fmt.Sprintf("tailui-slowterm-%d", time.Now().UnixNano())}
-	if out, err := tmuxCmd("new-session", "-d", "-s", tm.session, "-x", fmt.Sprint(slowCols), "-y", fmt.Sprint(slowRows),
-		"stty raw -echo; cat "+fifoPath+"; sleep 600").CombinedOutput(); err != nil {
+	if out, err := tmuxNewSession(tm.session, slowCols, slowRows, "stty raw -echo; cat "+fifoPath+"; sleep 600"); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { _ = tmuxCmd("kill-session", "-t", tm.session).Run() })

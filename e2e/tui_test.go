@@ -24,6 +24,23 @@ func tmuxCmd(args ...string) *exec.Cmd {
 	return exec.Command("tmux", append([]string{"-L", tmuxSocket}, args...)...)
 }
 
+// tmuxNewSession starts a detached session running cmdline.
+func tmuxNewSession(name string, width, height int, cmdline string) ([]byte, error) {
+	var out []byte
+	var err error
+	for range 5 {
+		out, err = tmuxCmd("new-session", "-d", "-s", name,
+			"-x", fmt.Sprint(width), "-y", fmt.Sprint(height), cmdline).CombinedOutput()
+		// The last session's kill ends the server; a new-session that meets
+		// it on its way out is told so, and starts the next one when tried again.
+		if err == nil || !strings.Contains(string(out), "server exited unexpectedly") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return out, err
+}
+
 // tmux drives the real binary in a real terminal (tmux), as a person would.
 type tmux struct {
 	t       testing.TB
@@ -43,8 +60,7 @@ func startTmux(t testing.TB, width, height int, args ...string) *tmux {
 	}
 	// Keep the pane after tailui exits so the test can read the restored screen.
 	cmdline += "; echo TAILUI-EXITED $?; sleep 600"
-	out, err := tmuxCmd("new-session", "-d", "-s", s.session,
-		"-x", fmt.Sprint(width), "-y", fmt.Sprint(height), cmdline).CombinedOutput()
+	out, err := tmuxNewSession(s.session, width, height, cmdline)
 	if err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
