@@ -102,9 +102,9 @@ func TestRBACLogViewer(t *testing.T) {
 			want := podsOf(t, "shop", "deploy/api")
 			r := startTailui(t, "--context", "testbed-viewer", "--plain", "--tail", "0", "deploy/api", "-n", "shop")
 			r.waitFor(t, "3 new lines from every api pod", time.Minute, func() bool {
-				got := podLines(lines(r.stdout.Bytes()), false)
+				got := podLines(lines(r.stdout.Bytes()))
 				for _, p := range want {
-					if len(got[p]) < 3 {
+					if len(got[p]["api"]) < 3 {
 						return false
 					}
 				}
@@ -138,11 +138,13 @@ func TestRBACLogViewer(t *testing.T) {
 				all := tt.ns == ""
 				var want []string
 				if all {
-					for _, ns := range []string{"shop", "payments", "monitoring", "kube-system"} {
+					for _, ns := range []string{"shop", "payments", "kube-system"} {
 						for _, p := range podsOf(t, ns, "") {
 							want = append(want, ns+"/"+p)
 						}
 					}
+					// Loki's and the gateway's pods log their real processes' files.
+					want = append(want, "monitoring/"+podsOf(t, "monitoring", "job/report")[0])
 				} else {
 					want = podsOf(t, tt.ns, tt.of)
 				}
@@ -158,17 +160,24 @@ func TestRBACLogViewer(t *testing.T) {
 				if r.code != 0 {
 					t.Fatalf("exit %d\n%s", r.code, r.stderr)
 				}
+				// At least 5: the history's forward read also gets lines that Loki
+				// ingested, stamped before its end, after the backward query ran.
 				ls := lines(r.stdout)
-				if len(ls) != 5 {
+				if len(ls) < 5 {
 					t.Errorf("%d lines, want the 5 of --loki-limit\n%s\n%s", len(ls), r.stdout, r.stderr)
 				}
+				shop := podsOf(t, "shop", "")
 				for _, l := range ls {
-					if !seqRE.MatchString(l) {
-						t.Errorf("not a pod's line: %q", l)
+					pod, _, _ := strings.Cut(l, " ")
+					if !seqRE.MatchString(l) || !slices.Contains(shop, pod) {
+						t.Errorf("not a line of a shop pod: %q", l)
 					}
 				}
 				noRBACTrouble(t, "loki via "+via, r.stderr)
 
+				if via == "proxy" {
+					return // a tail cannot go through the service proxy (kubernetes issue 77142)
+				}
 				// A live tail: every line pushed once it is open arrives, exactly once.
 				id := e2eID(t)
 				labels := map[string]string{"tailui_e2e": id}
@@ -281,9 +290,9 @@ func TestRBACLogViewer(t *testing.T) {
 			args []string
 			want []string
 		}{
-			{"follow", []string{"--plain", "deploy/web", "-n", "shop"}, []string{"forbidden", `"nobody"`, "list", "pods", `"shop"`}},
+			{"follow", []string{"--plain", "deploy/web", "-n", "shop"}, []string{"forbidden", `"nobody"`, "get deployments.apps", `"shop"`, "deploy/rbac.yaml"}},
 			{"no-follow", []string{"--plain", "--no-follow", "ledger-0", "-n", "payments"}, []string{"forbidden", `"nobody"`, "pods", `"payments"`}},
-			{"loki labels", []string{"loki", "labels"}, []string{"forbidden", `"nobody"`, "services"}},
+			{"loki labels", []string{"loki", "labels"}, []string{"no Loki Service found", "listing services was forbidden"}},
 			{"loki tail", []string{"--plain", "--loki", `{namespace="shop"}`, "--loki-via", "gateway"}, []string{"forbidden", `"nobody"`, "services"}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
@@ -495,7 +504,7 @@ func podsOf(t *testing.T, ns, of string) []string {
 
 // podLines groups plain text lines ("pod container text", "ns/pod container
 // text" with namespaces) by pod, and keeps their seqs per "pod container".
-func podLines(ls []string, withNS bool) map[string]map[string][]int {
+func podLines(ls []string) map[string]map[string][]int {
 	out := map[string]map[string][]int{}
 	for _, l := range ls {
 		pod, rest, _ := strings.Cut(l, " ")
@@ -523,11 +532,13 @@ func checkPodLines(t *testing.T, what string, ls []string, want []string, withNS
 		t.Fatalf("%s: no lines", what)
 	}
 	for _, l := range ls {
-		if !seqRE.MatchString(l) {
+		// Loki's and the gateway's pods serve their processes' real logs.
+		real := strings.HasPrefix(l, "monitoring/loki-") || strings.HasPrefix(l, "monitoring/tailui-gateway-")
+		if !seqRE.MatchString(l) && !real {
 			t.Errorf("%s: a line without seq=: %q", what, l)
 		}
 	}
-	got := podLines(ls, withNS)
+	got := podLines(ls)
 	for _, p := range want {
 		if len(got[p]) == 0 {
 			t.Errorf("%s: no line of pod %s (pods shown: %v)", what, p, slices.Sorted(maps.Keys(got)))
