@@ -229,14 +229,27 @@ func TestTUIBehindASlowTerminal(t *testing.T) {
 	term.throttle(slowTermBps)
 	b0, t0 = term.bytes.Load(), time.Now()
 	newest := []int{}
+	var sampledAt time.Time
 	for end := time.Now().Add(slowPhase); time.Now().Before(end); {
 		time.Sleep(2 * time.Second)
+		sampledAt = time.Now()
 		if m := seqRE.FindAllStringSubmatch(tm.screen(), -1); m != nil {
 			n, _ := strconv.Atoi(m[len(m)-1][1])
 			newest = append(newest, n)
 		}
 	}
 	slowBps := float64(term.bytes.Load()-b0) / time.Since(t0).Seconds()
+	// (a) tailui kept reading: the newest line on the slow screen is about the
+	// newest the pod wrote. A tailui that the terminal held back would be far
+	// behind (and, once the pod goes, take long to drain the kubelet's stream).
+	seen := 0
+	if len(newest) > 0 {
+		seen = newest[len(newest)-1]
+	}
+	if by := int(sampledAt.Sub(started).Seconds() * slowRate); seen < by/2 {
+		t.Fatalf("the slow screen's newest seq is %d, of about %d the pod wrote by then: tailui fell behind the pod's stream\nnewest every 2 s: %v\n%s",
+			seen, by, newest, tm.screen())
+	}
 
 	// The pod goes: its stream ends, and what the pane holds is final. Had
 	// tailui stopped reading while the terminal was slow, the kubelet's follow
