@@ -32,7 +32,7 @@ const (
 	slowTermBps    = 125_000 // 1 Mbit/s: what the terminal reads
 	slowFastPhase  = 8 * time.Second
 	slowPhase      = 40 * time.Second
-	slowMemLimit   = 300 << 20 // tailui's VmHWM bound, bytes
+	slowMemLimit   = 160 << 20 // tailui's VmHWM bound, bytes: twice what it used on the bed
 	slowCols       = 120
 	slowRows       = 40
 )
