@@ -650,7 +650,103 @@ func (p *stallProxy) serve(c net.Conn) {
 	}
 }
 
-var droppedRE = regexp.MustCompile(`\[dropped\] Loki dropped (?:at least )?(\d+) entr`)
+// droppedRE matches tailui's drop markers in plain output: Loki's, from
+// dropped_entries ("at least" when Loki's list was full: it lists at most 1000
+// entries per message and drops the rest unlisted), and tailui's own queue's.
+var droppedRE = regexp.MustCompile(`\[dropped\] (Loki|tailui) dropped (at least )?(\d+) (?:entr|line)`)
+
+// startTailuiCombined is startTailui with stdout and stderr into one buffer, as
+// on a terminal: plain output flushes the log before each marker, so a marker
+// lands where its gap is.
+func startTailuiCombined(t *testing.T, args ...string) *running {
+	t.Helper()
+	out := &syncBuf{}
+	r := &running{stdout: out, stderr: out, done: make(chan struct{})}
+	r.cmd = exec.Command(bed.tailui, args...)
+	r.cmd.Env = append(os.Environ(), "KUBECONFIG="+bed.kubeconfig, "NO_COLOR=1")
+	r.cmd.Stdout, r.cmd.Stderr = out, out
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		err := r.cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); ok {
+			r.code = ee.ExitCode()
+		}
+		close(r.done)
+	}()
+	t.Cleanup(func() { r.stop() })
+	return r
+}
+
+// dropAccount is what a stalled tail delivered and said it lost.
+type dropAccount struct {
+	delivered      int // numbered lines
+	missing        int // seqs between the first and last delivered that never came
+	reported       int // the sum of every marker's count
+	markers, least int // markers, and those that said "at least"
+	gaps           int
+}
+
+// accountDrops walks combined output in order and checks every gap in the
+// seqs against the markers printed since the previous numbered line: each
+// missing seq lies in a gap that markers announce, exactly when every one of
+// them is exact, and at least as many as they say when one says "at least" (Loki
+// stops listing). No seq repeats or goes back. Markers with no gap after them
+// at the end count only if Loki reported drops that no line followed.
+func accountDrops(t *testing.T, out []byte) dropAccount {
+	t.Helper()
+	var a dropAccount
+	prev := 0 // the last numbered seq seen
+	sum, least := 0, false
+	for _, l := range lines(out) {
+		if m := droppedRE.FindStringSubmatch(l); m != nil {
+			n, _ := strconv.Atoi(m[3])
+			sum += n
+			least = least || m[2] != ""
+			a.markers++
+			if m[2] != "" {
+				a.least++
+			}
+			a.reported += n
+			continue
+		}
+		m := seqRE.FindStringSubmatch(l)
+		if m == nil || !strings.Contains(l, "e2e line") {
+			continue
+		}
+		s, _ := strconv.Atoi(m[1])
+		if s <= prev {
+			t.Errorf("seq %d after seq %d: repeated or out of order", s, prev)
+			continue
+		}
+		a.delivered++
+		miss := s - prev - 1
+		if prev == 0 {
+			// Before the first numbered line only warm-up lines were expected.
+			miss = s - 1
+		}
+		switch {
+		case miss == 0 && sum > 0:
+			t.Errorf("markers report %d dropped before seq %d, but nothing is missing there", sum, s)
+		case miss > 0 && sum == 0:
+			t.Errorf("seqs %d..%d (%d lines) missing with no marker", prev+1, s-1, miss)
+		case miss > 0 && !least && miss != sum:
+			t.Errorf("seqs %d..%d missing: %d lines, but the markers say exactly %d", prev+1, s-1, miss, sum)
+		case miss > 0 && least && miss < sum:
+			t.Errorf("seqs %d..%d missing: %d lines, fewer than the markers' at least %d", prev+1, s-1, miss, sum)
+		}
+		if miss > 0 {
+			a.gaps++
+			a.missing += miss
+		}
+		prev, sum, least = s, 0, false
+	}
+	if sum > 0 {
+		t.Errorf("markers report %d dropped after the last line, seq %d", sum, prev)
+	}
+	return a
+}
 
 func TestLokiDroppedEntriesFromAStalledReaderShowAsMarker(t *testing.T) {
 	// The private Loki: 150k lines would make the shared one shard its streams.
@@ -661,7 +757,7 @@ func TestLokiDroppedEntriesFromAStalledReaderShowAsMarker(t *testing.T) {
 	q := fmt.Sprintf(`{tailui_e2e=%q}`, id)
 	px := newStallProxy(t, lokiIP+":3101")
 	// A long ping interval: the stall must not look like a dead path.
-	r := startTailui(t, "--loki", q, "--loki-via", "url", "--loki-url", "http://"+px.ln.Addr().String(),
+	r := startTailuiCombined(t, "--loki", q, "--loki-via", "url", "--loki-url", "http://"+px.ln.Addr().String(),
 		"--plain", "-o", "raw", "--ping-interval", "120s")
 	warmUp(t, r, bedLoki, labels)
 	px.stall()
@@ -673,31 +769,34 @@ func TestLokiDroppedEntriesFromAStalledReaderShowAsMarker(t *testing.T) {
 	px.unstall()
 	stalledUpTo := p.next
 	// Lines after the stall, until one comes through: then Loki has caught up.
-	r.waitFor(t, "a dropped marker", 60*time.Second, func() bool { return droppedRE.Match(r.stderr.Bytes()) })
+	r.waitFor(t, "a dropped marker", 60*time.Second, func() bool { return droppedRE.Match(r.stdout.Bytes()) })
 	poll(t, "a line pushed after the stall", 60*time.Second, func() bool {
 		p.push(1)
 		s := numbered(r.stdout.Bytes())
 		return len(s) > 0 && s[len(s)-1] > stalledUpTo
 	})
-	pushed := p.next - 1 // the last push may still be on its way
 	r.stop()
-	dropped := 0
-	for _, m := range droppedRE.FindAllSubmatch(r.stderr.Bytes(), -1) {
-		n, _ := strconv.Atoi(string(m[1]))
-		dropped += n
+	out := r.stdout.Bytes()
+	a := accountDrops(t, out)
+	got := numbered(out)
+	last := got[len(got)-1]
+	// Every seq up to the last delivered is accounted for: delivered or in a
+	// marked gap (lines pushed after it may still have been on their way).
+	if a.delivered+a.missing != last {
+		t.Errorf("%d delivered + %d missing in marked gaps != %d, the last seq delivered", a.delivered, a.missing, last)
 	}
-	got := numbered(r.stdout.Bytes())
-	seen := map[int]bool{}
-	for _, s := range got {
-		if seen[s] {
-			t.Fatalf("seq %d delivered twice", s)
-		}
-		seen[s] = true
+	if a.reported == 0 || a.missing == 0 {
+		t.Fatalf("the stall lost nothing (%d delivered, %d reported dropped of %d pushed): the test proves nothing", a.delivered, a.reported, p.next)
 	}
-	if dropped == 0 || len(got)+dropped > p.next {
-		t.Fatalf("%d lines delivered and %d reported dropped of %d pushed", len(got), dropped, p.next)
+	if a.delivered+a.reported > last {
+		t.Errorf("%d delivered + %d reported dropped > %d, the last seq", a.delivered, a.reported, last)
 	}
-	t.Logf("stalled reader: %d pushed, %d delivered, %d reported dropped by Loki in %d markers (Loki lists at most 1000 per message)",
-		pushed, len(got), dropped, len(droppedRE.FindAll(r.stderr.Bytes(), -1)))
-	t.Logf("  %s", droppedRE.Find(r.stderr.Bytes()))
+	if a.least == 0 && a.delivered+a.reported != last {
+		t.Errorf("every marker exact, but %d delivered + %d reported != %d", a.delivered, a.reported, last)
+	}
+	t.Logf("stalled reader: %d pushed, last seq delivered %d: %d delivered, %d missing in %d gaps; %d reported by %d markers (%d \"at least\": Loki lists at most 1000 per message)",
+		p.next, last, a.delivered, a.missing, a.gaps, a.reported, a.markers, a.least)
+	for _, m := range droppedRE.FindAll(out, 3) {
+		t.Logf("  %s", m)
+	}
 }

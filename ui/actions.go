@@ -52,6 +52,10 @@ func (p *pane) copy() tea.Cmd {
 		a, b = first, last
 	}
 	text, n, cut := p.clipboardText(a, b)
+	if cut > 0 && n == 0 {
+		// An empty OSC 52 would clear the user's clipboard.
+		return statusCmd(fmt.Sprintf("nothing copied: the last line alone is over the clipboard's %d KiB", maxClipboard>>10), true)
+	}
 	what := "lines on screen"
 	if p.selecting {
 		what = "selected lines"
@@ -62,11 +66,7 @@ func (p *pane) copy() tea.Cmd {
 	if cut > 0 {
 		msg += fmt.Sprintf("; the first %d did not fit", cut)
 	}
-	cmds := []tea.Cmd{tea.SetClipboard(text), statusCmd(msg, false)}
-	if p.c.tmux {
-		cmds = append(cmds, tea.Raw(tmuxPassthrough(ansi.SetSystemClipboard(text))))
-	}
-	return tea.Batch(cmds...)
+	return tea.Batch(tea.Raw(clipboardSeq(text, p.c.tmux)), statusCmd(msg, false))
 }
 
 // clipboardText returns the text copy sends for the lines from a to b: each line
@@ -85,6 +85,8 @@ func (p *pane) clipboardText(a, b int64) (text string, n, cut int) {
 		if !ok {
 			continue
 		}
+		// The buffer holds sanitised text; clean again so that nothing but
+		// printable text can reach the clipboard whatever a source did.
 		t := e.plain
 		if e.line.Kind.IsMarker() {
 			t = "── " + markerText(e.line, e.plain) + " ──"
@@ -100,8 +102,22 @@ func (p *pane) clipboardText(a, b int64) (text string, n, cut int) {
 	return strings.Join(lines[cut:], "\n"), len(lines) - cut, cut
 }
 
+// clipboardSeq returns the bytes copy writes to the terminal to put text on
+// the system clipboard: OSC 52 (ESC ] 52 ; c ; base64 BEL). Inside tmux the
+// same sequence follows wrapped for passthrough, so that it reaches the outer
+// terminal when tmux has allow-passthrough on; with set-clipboard on, tmux
+// takes the bare one itself (a buffer, and the outer terminal if it can).
+func clipboardSeq(text string, tmux bool) string {
+	seq := ansi.SetSystemClipboard(text)
+	if tmux {
+		seq += tmuxPassthrough(seq)
+	}
+	return seq
+}
+
 // tmuxPassthrough wraps an escape sequence so that tmux hands it to the
-// outer terminal (needs allow-passthrough on).
+// outer terminal (needs allow-passthrough on): ESC P tmux; the sequence with
+// each ESC doubled, ESC \.
 func tmuxPassthrough(seq string) string {
 	return "\x1bPtmux;" + strings.ReplaceAll(seq, "\x1b", "\x1b\x1b") + "\x1b\\"
 }

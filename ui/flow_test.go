@@ -64,7 +64,10 @@ func TestFlowOpenSearchQuit(t *testing.T) {
 	cat := demo.New()
 	cat.Rate = -1 // backlog only: the screen settles
 	tm, _ := startFlow(t, cat, 100, 30)
-	waitFor(t, tm, "Pods (13)", "ledger-0")
+	// "13 pods" in the footer, not "Pods (13)" in the tab: when the pods come
+	// after the first frame the renderer rewrites only the tab's "13)", so
+	// the whole string never reaches the terminal (seen under -race).
+	waitFor(t, tm, "13 pods", "ledger-0")
 
 	tm.Type("ledger-0")
 	tm.Send(keyMsg("enter"))
@@ -89,7 +92,7 @@ func TestFlowSplitCloseAndInterrupt(t *testing.T) {
 	cat := demo.New()
 	cat.Rate = -1
 	tm, _ := startFlow(t, cat, 120, 30)
-	waitFor(t, tm, "Pods (13)")
+	waitFor(t, tm, "13 pods")
 
 	// Every web pod of prod, one pane each.
 	tm.Type("prod/deployment/web")
