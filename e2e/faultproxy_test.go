@@ -149,6 +149,8 @@ func (p *faultProxy) pump(c *proxied, dst, src net.Conn, fromUpstream bool) {
 			if rst {
 				// Part of the read (mid TLS record, mid WebSocket frame), then RST.
 				_, _ = dst.Write(buf[:n/2])
+				// Let the half leave before the RST: a reset discards what is unsent.
+				time.Sleep(100 * time.Millisecond)
 				c.close(true)
 				return
 			}
