@@ -114,8 +114,8 @@ func (p *faultProxy) serve(down net.Conn) {
 	p.conns[c] = struct{}{}
 	p.stats.Accepted++
 	p.mu.Unlock()
-	go p.pump(c, c.down, c.up, false)
-	p.pump(c, c.up, c.down, true)
+	go p.pump(c, c.up, c.down, false) // client to upstream
+	p.pump(c, c.down, c.up, true)     // upstream to client
 	p.mu.Lock()
 	delete(p.conns, c)
 	p.mu.Unlock()

@@ -152,6 +152,10 @@ func (ps *phases) begin(name string) *phase {
 	for _, s := range got {
 		p.from = max(p.from, s)
 	}
+	if n := len(ps.list); n > 0 {
+		// The previous phase runs up to this one: no line falls between.
+		ps.list[n-1].to = max(ps.list[n-1].to, p.from)
+	}
 	ps.list = append(ps.list, p)
 	return p
 }
@@ -286,6 +290,7 @@ func TestFaultProxyCutsResetsStallsRefusals(t *testing.T) {
 	time.Sleep(12*time.Second + 500*time.Millisecond)
 	stop()
 	ps.recovered(p, written(), 2*rate, 60*time.Second)
+	t.Logf("after the cuts: %s", px.snapshot())
 
 	p = ps.begin("reset mid-read")
 	px.resetNext(64)
