@@ -643,7 +643,14 @@ func TestFaultPodDeletedAndRecreatedUnderTheSameName(t *testing.T) {
 	r.stop()
 	out := r.stdout.Bytes()
 	oldSeqs, newSeqs := podSeqs(out[:oldOut]), podSeqs(out[oldOut:])
-	newServed, _ := kubeletServed(t, off, fixtureNS, name)
+	// The kubelet records a request when it ends: the new pod's, once tailui left.
+	var newServed int
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if n, why := kubeletServed(t, off, fixtureNS, name); why != "" {
+			newServed = n
+			break
+		}
+	}
 	t.Logf("old pod | expected %d (what the kubelet wrote, its last request ended %q) | delivered %d | [gap] %d | ended %d",
 		oldServed, end, len(oldSeqs), bytes.Count(r.stderr.Bytes(), []byte("[gap]")), bytes.Count(r.stderr.Bytes(), []byte(ended)))
 	t.Logf("new pod | seq 1..%d | delivered %d (kubelet wrote %d by the stop)", lastSeq(out[oldOut:]), len(newSeqs), newServed)
