@@ -560,7 +560,7 @@ func TestFaultLokiRestartedDuringTail(t *testing.T) {
 	// come from Loki's WAL after the restart, through the resume.
 	p.push(50)
 	loki.kill(syscall.SIGKILL)
-	t.Logf("Loki killed with %d lines pushed", p.next)
+	t.Logf("Loki killed with %d lines pushed, %d of them shown by then", p.next, len(numbered(r.stdout.Bytes())))
 	loki.start(httpOK(base + "/ready"))
 	t.Logf("Loki ready again")
 	for range 10 {
