@@ -30,7 +30,8 @@ type faultProxy struct {
 	ln      net.Listener
 	conns   map[*proxied]struct{}
 	stalled chan struct{} // non-nil while stalled; closed when the stall ends
-	reset   int           // > 0: reset the next connection that forwards a read this big
+	reset   int           // > 0: reset the first connection to forward this much after arming
+	base    map[*proxied]int64
 	closed  bool
 	stats   faultStats
 }
@@ -47,6 +48,7 @@ func (s faultStats) String() string {
 // proxied is one client connection and its upstream.
 type proxied struct {
 	down, up net.Conn
+	sent     int64 // bytes forwarded from upstream (under faultProxy.mu)
 	once     sync.Once
 	done     chan struct{}
 }
@@ -140,10 +142,16 @@ func (p *faultProxy) pump(c *proxied, dst, src net.Conn, fromUpstream bool) {
 				}
 			}
 			p.mu.Lock()
-			rst := fromUpstream && p.reset > 0 && n >= p.reset
-			if rst {
-				p.reset = 0
-				p.stats.Reset++
+			rst := false
+			if fromUpstream {
+				c.sent += int64(n)
+				// The busy connection (a log stream), not one that happens to carry
+				// a watch event or a lookup just then.
+				rst = p.reset > 0 && n >= 64 && c.sent-p.base[c] >= int64(p.reset)
+				if rst {
+					p.reset, p.base = 0, nil
+					p.stats.Reset++
+				}
 			}
 			p.mu.Unlock()
 			if rst {
@@ -200,11 +208,16 @@ func (p *faultProxy) cutEvery(interval time.Duration) (stop func()) {
 	return func() { close(done); <-finished }
 }
 
-// resetNext makes the next upstream read of at least min bytes, on any connection,
-// be forwarded half and the connection then reset (RST both sides).
-func (p *faultProxy) resetNext(min int) {
+// resetNext arms a reset: the first connection to forward n bytes from upstream
+// from now on forwards half of the read that crosses n, then is reset (RST both
+// sides).
+func (p *faultProxy) resetNext(n int) {
 	p.mu.Lock()
-	p.reset = max(min, 2)
+	p.reset = max(n, 64)
+	p.base = map[*proxied]int64{}
+	for c := range p.conns {
+		p.base[c] = c.sent
+	}
 	p.mu.Unlock()
 }
 
@@ -288,7 +301,7 @@ func init() {
 
 // faultProxyMain runs a proxy for spec "LISTEN>UPSTREAM". It prints "listening ADDR",
 // then reads one command a line from in and answers each, once done, with "ok ..."
-// or "error ...": cut, reset MIN, stall DURATION, refuse DURATION. It exits when in
+// or "error ...": cut, reset BYTES, stall DURATION, refuse DURATION. It exits when in
 // ends.
 func faultProxyMain(spec string, in io.Reader, out io.Writer) int {
 	listen, upstream, ok := strings.Cut(spec, ">")

@@ -304,7 +304,7 @@ func TestFaultProxyCutsResetsStallsRefusals(t *testing.T) {
 	t.Logf("after the cuts: %s", px.snapshot())
 
 	p = ps.begin("reset mid-read")
-	px.resetNext(64)
+	px.resetNext(2 << 10) // the log stream forwards 2 KiB in about a second
 	poll(t, "the armed reset", 30*time.Second, func() bool { return !px.resetPending() })
 	ps.recovered(p, written(), 2*rate, 60*time.Second)
 
