@@ -28,10 +28,10 @@ type faultProxy struct {
 
 	mu      sync.Mutex
 	ln      net.Listener
-	conns   map[*proxied]struct{}
+	conns   map[*faultConn]struct{}
 	stalled chan struct{} // non-nil while stalled; closed when the stall ends
 	reset   int           // > 0: reset the first connection to forward this much after arming
-	base    map[*proxied]int64
+	base    map[*faultConn]int64
 	closed  bool
 	stats   faultStats
 }
@@ -45,15 +45,15 @@ func (s faultStats) String() string {
 	return fmt.Sprintf("accepted=%d cut=%d reset=%d refusals=%d", s.Accepted, s.Cut, s.Reset, s.Refused)
 }
 
-// proxied is one client connection and its upstream.
-type proxied struct {
+// faultConn is one client connection and its upstream.
+type faultConn struct {
 	down, up net.Conn
 	sent     int64 // bytes forwarded from upstream (under faultProxy.mu)
 	once     sync.Once
 	done     chan struct{}
 }
 
-func (c *proxied) close(rst bool) {
+func (c *faultConn) close(rst bool) {
 	c.once.Do(func() {
 		if rst {
 			for _, n := range []net.Conn{c.down, c.up} {
@@ -74,7 +74,7 @@ func listenFaultProxy(listen, upstream string) (*faultProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &faultProxy{upstream: upstream, addr: ln.Addr().String(), ln: ln, conns: map[*proxied]struct{}{}}
+	p := &faultProxy{upstream: upstream, addr: ln.Addr().String(), ln: ln, conns: map[*faultConn]struct{}{}}
 	go p.accept(ln)
 	return p, nil
 }
@@ -106,7 +106,7 @@ func (p *faultProxy) serve(down net.Conn) {
 		_ = down.Close()
 		return
 	}
-	c := &proxied{down: down, up: up, done: make(chan struct{})}
+	c := &faultConn{down: down, up: up, done: make(chan struct{})}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -124,7 +124,7 @@ func (p *faultProxy) serve(down net.Conn) {
 }
 
 // pump copies src to dst until either side fails, then closes both.
-func (p *faultProxy) pump(c *proxied, dst, src net.Conn, fromUpstream bool) {
+func (p *faultProxy) pump(c *faultConn, dst, src net.Conn, fromUpstream bool) {
 	defer c.close(false)
 	buf := make([]byte, 32<<10)
 	for {
@@ -176,7 +176,7 @@ func (p *faultProxy) pump(c *proxied, dst, src net.Conn, fromUpstream bool) {
 // drops its state would).
 func (p *faultProxy) cut() int {
 	p.mu.Lock()
-	cs := make([]*proxied, 0, len(p.conns))
+	cs := make([]*faultConn, 0, len(p.conns))
 	for c := range p.conns {
 		cs = append(cs, c)
 	}
@@ -214,7 +214,7 @@ func (p *faultProxy) cutEvery(interval time.Duration) (stop func()) {
 func (p *faultProxy) resetNext(n int) {
 	p.mu.Lock()
 	p.reset = max(n, 64)
-	p.base = map[*proxied]int64{}
+	p.base = map[*faultConn]int64{}
 	for c := range p.conns {
 		p.base[c] = c.sent
 	}

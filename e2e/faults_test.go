@@ -31,8 +31,8 @@ import (
 // every line the source had arrived exactly once, and that tailui recovered by
 // itself: lines written after the fault arrive without anyone doing anything.
 
-// apiserverAddr is the bed's API server as host:port.
-func apiserverAddr(t *testing.T) string {
+// faultAPIServerAddr is the bed's API server as host:port.
+func faultAPIServerAddr(t *testing.T) string {
 	t.Helper()
 	u, err := url.Parse(bed.cfg.Host)
 	if err != nil || u.Host == "" {
@@ -103,13 +103,13 @@ func faultPod(t *testing.T, fx *fixture, name, spec string) *corev1.Pod {
 	return got
 }
 
-// uniqueName returns a pod name for this test, unique to this run.
-func uniqueName(prefix string) string {
+// faultName returns a pod name for this test, unique to this run.
+func faultName(prefix string) string {
 	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%1000000)
 }
 
-// lastSeq returns the highest seq of the raw lines out printed so far.
-func lastSeq(out []byte) int {
+// faultLastSeq returns the highest seq of the raw lines out printed so far.
+func faultLastSeq(out []byte) int {
 	m := 0
 	for _, s := range seqs(lines(out)) {
 		m = max(m, s)
@@ -117,15 +117,15 @@ func lastSeq(out []byte) int {
 	return m
 }
 
-// waitSeq waits until a line with seq n or later is out.
-func waitSeq(t *testing.T, r *running, n int, deadline time.Duration) {
+// faultWaitSeq waits until a line with seq n or later is out.
+func faultWaitSeq(t *testing.T, r *running, n int, deadline time.Duration) {
 	t.Helper()
-	r.waitFor(t, fmt.Sprintf("the line seq=%d", n), deadline, func() bool { return lastSeq(r.stdout.Bytes()) >= n })
+	r.waitFor(t, fmt.Sprintf("the line seq=%d", n), deadline, func() bool { return faultLastSeq(r.stdout.Bytes()) >= n })
 }
 
-// phase is one fault of a run: the seq range written while it lasted and until
+// faultPhase is one fault of a run: the seq range written while it lasted and until
 // tailui recovered, and tailui's markers meanwhile.
-type phase struct {
+type faultPhase struct {
 	name          string
 	from, to      int // seq from+1 .. to
 	stderrFrom    int
@@ -139,18 +139,18 @@ type phase struct {
 	reconnects    int
 }
 
-// phases records the faults of one run against the output of one tailui.
-type phases struct {
+// faultPhases records the faults of one run against the output of one tailui.
+type faultPhases struct {
 	t    *testing.T
 	r    *running
 	seqs func([]byte) []int // the seq numbers in stdout
-	list []*phase
+	list []*faultPhase
 }
 
 // begin starts a phase at the current output.
-func (ps *phases) begin(name string) *phase {
+func (ps *faultPhases) begin(name string) *faultPhase {
 	got := ps.seqs(ps.r.stdout.Bytes())
-	p := &phase{name: name, stderrFrom: len(ps.r.stderr.Bytes()), outFrom: len(got)}
+	p := &faultPhase{name: name, stderrFrom: len(ps.r.stderr.Bytes()), outFrom: len(got)}
 	for _, s := range got {
 		p.from = max(p.from, s)
 	}
@@ -165,7 +165,7 @@ func (ps *phases) begin(name string) *phase {
 
 // recovered waits until after more lines past those written by now have arrived (the
 // fault is over, tailui must have come back by itself), and ends the phase there.
-func (ps *phases) recovered(p *phase, written, after int, deadline time.Duration) {
+func (ps *faultPhases) recovered(p *faultPhase, written, after int, deadline time.Duration) {
 	ps.t.Helper()
 	target := written + after
 	ps.r.waitFor(ps.t, fmt.Sprintf("recovery from %s (seq %d)", p.name, target), deadline, func() bool {
@@ -184,7 +184,7 @@ func (ps *phases) recovered(p *phase, written, after int, deadline time.Duration
 // check counts, per phase, the lines of its range that arrived and how often, and
 // tailui's markers in it; then checks the whole run 1..last exactly once, in order,
 // with no [gap] marker (the source kept every line, so nothing may be missing).
-func (ps *phases) check(what string) {
+func (ps *faultPhases) check(what string) {
 	t := ps.t
 	t.Helper()
 	got := ps.seqs(ps.r.stdout.Bytes())
@@ -217,12 +217,12 @@ func (ps *phases) check(what string) {
 		t.Logf("%s | %-28s | seq %5d..%-5d | expected %4d | delivered %4d | repeated %d | [gap] %d | [reconnect] %d | [resume] %d",
 			what, p.name, p.from+1, p.to, p.expected, p.delivered, p.repeated, p.gaps, p.reconnects, p.resumes)
 	}
-	exactlyOnce(t, got, 1, stderr)
+	faultExactlyOnce(t, got, 1, stderr)
 }
 
-// exactlyOnce checks that got is first, first+1, ... with nothing missing or
+// faultExactlyOnce checks that got is first, first+1, ... with nothing missing or
 // repeated, and that no [gap] marker was shown.
-func exactlyOnce(t *testing.T, got []int, first int, stderr []byte) {
+func faultExactlyOnce(t *testing.T, got []int, first int, stderr []byte) {
 	t.Helper()
 	seen := map[int]int{}
 	var dups, missing []int
@@ -250,9 +250,9 @@ func exactlyOnce(t *testing.T, got []int, first int, stderr []byte) {
 	contiguous(t, got, first)
 }
 
-// markerLines returns the lines of tailui's stderr that are reconnect, resume, gap
+// faultMarkers returns the lines of tailui's stderr that are reconnect, resume, gap
 // or end markers, for the log.
-func markerLines(stderr []byte) []string {
+func faultMarkers(stderr []byte) []string {
 	var out []string
 	for _, l := range lines(stderr) {
 		for _, k := range []string{"[reconnect]", "[resume]", "[gap]", "[ended]", "[error]", "[restart]"} {
@@ -265,9 +265,9 @@ func markerLines(stderr []byte) []string {
 	return out
 }
 
-func logMarkers(t *testing.T, stderr []byte) {
+func faultLogMarkers(t *testing.T, stderr []byte) {
 	t.Helper()
-	ms := markerLines(stderr)
+	ms := faultMarkers(stderr)
 	for i, l := range ms {
 		if i == 12 {
 			t.Logf("  ... %d more", len(ms)-i)
@@ -277,51 +277,51 @@ func logMarkers(t *testing.T, stderr []byte) {
 	}
 }
 
-func podSeqs(out []byte) []int { return seqs(lines(out)) }
+func faultPodSeqs(out []byte) []int { return seqs(lines(out)) }
 
-// rate is the lines per second of the fault tests' pods.
-const rate = 20
+// faultRate is the lines per second of the fault tests' pods.
+const faultRate = 20
 
 func TestFaultProxyCutsResetsStallsRefusals(t *testing.T) {
 	fx := newFixture(t)
-	name := uniqueName("faults-proxy")
-	pod := faultPod(t, fx, name, fmt.Sprintf("history=20,rate=%d", rate))
-	px := newFaultProxy(t, apiserverAddr(t))
+	name := faultName("faults-proxy")
+	pod := faultPod(t, fx, name, fmt.Sprintf("history=20,rate=%d", faultRate))
+	px := newFaultProxy(t, faultAPIServerAddr(t))
 	kc := faultKubeconfig(t, px.addr, "testbed", nil)
 	// Pings every 2 s: a path silent for 6 s is redialed, so the 10 s stall must be.
 	r := startTailui(t, "--kubeconfig", kc, "--plain", "-o", "raw", "-n", fixtureNS, "pod/"+name, "--ping-interval", "2s")
-	waitSeq(t, r, 40, 60*time.Second)
+	faultWaitSeq(t, r, 40, 60*time.Second)
 	// written says which seq the kubelet has written by now.
 	started := pod.Status.ContainerStatuses[0].State.Running.StartedAt.Time
-	written := func() int { return 20 + int(time.Since(started).Seconds()*rate) }
-	ps := &phases{t: t, r: r, seqs: podSeqs}
+	written := func() int { return 20 + int(time.Since(started).Seconds()*faultRate) }
+	ps := &faultPhases{t: t, r: r, seqs: faultPodSeqs}
 
 	p := ps.begin("cut every 3 s (x4)")
 	stop := px.cutEvery(3 * time.Second)
 	time.Sleep(12*time.Second + 500*time.Millisecond)
 	stop()
-	ps.recovered(p, written(), 2*rate, 60*time.Second)
+	ps.recovered(p, written(), 2*faultRate, 60*time.Second)
 	t.Logf("after the cuts: %s", px.snapshot())
 
 	p = ps.begin("reset mid-read")
 	px.resetNext(2 << 10) // the log stream forwards 2 KiB in about a second
 	poll(t, "the armed reset", 30*time.Second, func() bool { return !px.resetPending() })
-	ps.recovered(p, written(), 2*rate, 60*time.Second)
+	ps.recovered(p, written(), 2*faultRate, 60*time.Second)
 
 	p = ps.begin("stall 10 s")
 	px.stallFor(10 * time.Second)
-	ps.recovered(p, written(), 2*rate, 60*time.Second)
+	ps.recovered(p, written(), 2*faultRate, 60*time.Second)
 
 	p = ps.begin("refuse 5 s")
 	if err := px.refuseFor(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	ps.recovered(p, written(), 2*rate, 60*time.Second)
+	ps.recovered(p, written(), 2*faultRate, 60*time.Second)
 
 	r.stop()
 	ps.check("apiserver proxy")
 	t.Logf("proxy: %s", px.snapshot())
-	logMarkers(t, r.stderr.Bytes())
+	faultLogMarkers(t, r.stderr.Bytes())
 	if s := px.snapshot(); s.Reset != 1 || s.Cut < 4 {
 		t.Errorf("the proxy did not inject every fault: %s", s)
 	}
@@ -385,7 +385,7 @@ func TestFaultGatewayToLokiCutsAndStalls(t *testing.T) {
 		<-pushed
 	}()
 	waitNumbered(t, r, 20, 30*time.Second)
-	ps := &phases{t: t, r: r, seqs: numbered}
+	ps := &faultPhases{t: t, r: r, seqs: numbered}
 
 	ph := ps.begin("gateway-Loki cut (x3, 3 s apart)")
 	for i := range 3 {
@@ -407,7 +407,7 @@ func TestFaultGatewayToLokiCutsAndStalls(t *testing.T) {
 	r.stop()
 	ps.check("gateway-Loki proxy")
 	checkExactly(t, numbered(r.stdout.Bytes()), n, r.stderr.Bytes())
-	logMarkers(t, r.stderr.Bytes())
+	faultLogMarkers(t, r.stderr.Bytes())
 	if rc := bytes.Count(r.stderr.Bytes(), []byte("[reconnect]")); rc < 2 {
 		t.Errorf("%d reconnects through 3 cuts and a stall of the gateway's upstream: the faults did not reach tailui", rc)
 	}
@@ -417,13 +417,13 @@ func TestFaultAPIServerKilledAndRestartedDuringFollow(t *testing.T) {
 	// Not parallel with anything: the bed's API server goes away for a while. The
 	// restart waits until it is ready again, so later tests find the bed as it was.
 	fx := newFixture(t)
-	name := uniqueName("faults-apiserver")
-	pod := faultPod(t, fx, name, fmt.Sprintf("history=20,rate=%d", rate))
+	name := faultName("faults-apiserver")
+	pod := faultPod(t, fx, name, fmt.Sprintf("history=20,rate=%d", faultRate))
 	r := startTailui(t, "--plain", "-o", "raw", "-n", fixtureNS, "pod/"+name, "--ping-interval", "2s")
-	waitSeq(t, r, 40, 60*time.Second)
+	faultWaitSeq(t, r, 40, 60*time.Second)
 	started := pod.Status.ContainerStatuses[0].State.Running.StartedAt.Time
-	written := func() int { return 20 + int(time.Since(started).Seconds()*rate) }
-	ps := &phases{t: t, r: r, seqs: podSeqs}
+	written := func() int { return 20 + int(time.Since(started).Seconds()*faultRate) }
+	ps := &faultPhases{t: t, r: r, seqs: faultPodSeqs}
 
 	p := ps.begin("kube-apiserver kill -9, 3 s down, restart")
 	restart := exec.Command(filepath.Join(bed.root, "hack/testbed"), "restart", "apiserver", "3")
@@ -432,18 +432,18 @@ func TestFaultAPIServerKilledAndRestartedDuringFollow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("restart the API server: %v", err)
 	}
-	ps.recovered(p, written(), 2*rate, 90*time.Second)
+	ps.recovered(p, written(), 2*faultRate, 90*time.Second)
 	r.stop()
 	ps.check("apiserver restart")
-	logMarkers(t, r.stderr.Bytes())
+	faultLogMarkers(t, r.stderr.Bytes())
 	if !bytes.Contains(r.stderr.Bytes(), []byte("[reconnect]")) {
 		t.Errorf("no reconnect marker: the kill did not reach tailui?\n%s", r.stderr.Bytes())
 	}
 }
 
-// netnsProc is a process in the bed's pod network that a test can kill and start
+// faultProc is a process in the bed's pod network that a test can kill and start
 // again.
-type netnsProc struct {
+type faultProc struct {
 	t    *testing.T
 	name string
 	args []string
@@ -452,15 +452,15 @@ type netnsProc struct {
 	done chan struct{}
 }
 
-func startNetnsProc(t *testing.T, name string, ready func() bool, args ...string) *netnsProc {
+func startFaultProc(t *testing.T, name string, ready func() bool, args ...string) *faultProc {
 	t.Helper()
-	p := &netnsProc{t: t, name: name, args: args, log: filepath.Join(t.TempDir(), name+".log")}
+	p := &faultProc{t: t, name: name, args: args, log: filepath.Join(t.TempDir(), name+".log")}
 	p.start(ready)
 	t.Cleanup(func() { p.kill(syscall.SIGTERM) })
 	return p
 }
 
-func (p *netnsProc) start(ready func() bool) {
+func (p *faultProc) start(ready func() bool) {
 	t := p.t
 	t.Helper()
 	log, err := os.OpenFile(p.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -494,7 +494,7 @@ func (p *netnsProc) start(ready func() bool) {
 
 // kill sends sig to the process (ip netns exec execs it: the pid is the program's)
 // and waits for it to end.
-func (p *netnsProc) kill(sig syscall.Signal) {
+func (p *faultProc) kill(sig syscall.Signal) {
 	if p.cmd == nil || p.cmd.Process == nil {
 		return
 	}
@@ -512,9 +512,9 @@ func (p *netnsProc) kill(sig syscall.Signal) {
 	}
 }
 
-// privateLoki writes a config for a Loki of its own on port (gRPC grpcPort) and dir
+// faultLokiConfig writes a config for a Loki of its own on port (gRPC grpcPort) and dir
 // in the pod network, copied from the bed's.
-func privateLoki(t *testing.T, port, grpcPort int, dir string) (config, bin string) {
+func faultLokiConfig(t *testing.T, port, grpcPort int, dir string) (config, bin string) {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(bed.state, "loki", "config.yaml"))
 	if err != nil {
@@ -544,9 +544,9 @@ func TestFaultLokiRestartedDuringTail(t *testing.T) {
 	// A Loki of its own (the bed's is shared by every test), with its own gateway.
 	fx := newFixture(t)
 	dir := t.TempDir()
-	config, bin := privateLoki(t, 3102, 9097, dir)
+	config, bin := faultLokiConfig(t, 3102, 9097, dir)
 	base := "http://" + lokiIP + ":3102"
-	loki := startNetnsProc(t, "loki-restart", httpOK(base+"/ready"), bin, "-config.file", config, "-target", "all")
+	loki := startFaultProc(t, "loki-restart", httpOK(base+"/ready"), bin, "-config.file", config, "-target", "all")
 	fx.inNetns("gwrestart", httpOK("http://"+gatewayIP+":8083/tailui/v1/ping"),
 		bed.tailui, "gateway", "--listen", gatewayIP+":8083", "--upstream", base, "--debug")
 	fx.pod("lokir-copy", lokiIP)
@@ -569,7 +569,7 @@ func TestFaultLokiRestartedDuringTail(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	waitNumbered(t, r, 50, 30*time.Second)
-	ps := &phases{t: t, r: r, seqs: numbered}
+	ps := &faultPhases{t: t, r: r, seqs: numbered}
 	ph := ps.begin("Loki kill -9 and restart")
 	// Lines pushed right before the kill may not have reached the tail: they must
 	// come from Loki's WAL after the restart, through the resume.
@@ -588,21 +588,21 @@ func TestFaultLokiRestartedDuringTail(t *testing.T) {
 	r.stop()
 	ps.check("Loki restart")
 	checkExactly(t, numbered(r.stdout.Bytes()), n, r.stderr.Bytes())
-	logMarkers(t, r.stderr.Bytes())
+	faultLogMarkers(t, r.stderr.Bytes())
 }
 
-var servedRE = regexp.MustCompile(`msg="served logs" pod=(\S+) container=(\S+) .* lines=(\d+) bytes=\d+ end="?([^"=]+?)"? took=`)
+var faultServedRE = regexp.MustCompile(`msg="served logs" pod=(\S+) container=(\S+) .* lines=(\d+) bytes=\d+ end="?([^"=]+?)"? took=`)
 
-// kubeletServed returns the lines the stand-in kubelet wrote to follow requests of
+// faultKubeletServed returns the lines the stand-in kubelet wrote to follow requests of
 // ns/pod's container app since offset in its log, and how the last request ended.
-func kubeletServed(t *testing.T, offset int, ns, pod string) (n int, lastEnd string) {
+func faultKubeletServed(t *testing.T, offset int, ns, pod string) (n int, lastEnd string) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(bed.state, "logs", "kubelet.log"))
 	if err != nil {
 		t.Fatalf("the kubelet's log: %v", err)
 	}
 	for _, l := range lines(b[min(offset, len(b)):]) {
-		m := servedRE.FindStringSubmatch(l)
+		m := faultServedRE.FindStringSubmatch(l)
 		if m == nil || m[1] != ns+"/"+pod || m[2] != "app" {
 			continue
 		}
@@ -613,7 +613,7 @@ func kubeletServed(t *testing.T, offset int, ns, pod string) (n int, lastEnd str
 	return n, lastEnd
 }
 
-func kubeletLogSize(t *testing.T) int {
+func faultKubeletLogSize(t *testing.T) int {
 	fi, err := os.Stat(filepath.Join(bed.state, "logs", "kubelet.log"))
 	if err != nil {
 		t.Fatalf("the kubelet's log: %v", err)
@@ -623,12 +623,12 @@ func kubeletLogSize(t *testing.T) int {
 
 func TestFaultPodDeletedAndRecreatedUnderTheSameName(t *testing.T) {
 	fx := newFixture(t)
-	name := uniqueName("faults-again")
-	spec := fmt.Sprintf("history=10,rate=%d", rate)
-	off := kubeletLogSize(t)
+	name := faultName("faults-again")
+	spec := fmt.Sprintf("history=10,rate=%d", faultRate)
+	off := faultKubeletLogSize(t)
 	first := faultPod(t, fx, name, spec)
 	r := startTailui(t, "--plain", "-o", "raw", "-n", fixtureNS, "pod/"+name)
-	waitSeq(t, r, 60, 60*time.Second)
+	faultWaitSeq(t, r, 60, 60*time.Second)
 
 	ctx := context.Background()
 	zero := int64(0)
@@ -641,40 +641,40 @@ func TestFaultPodDeletedAndRecreatedUnderTheSameName(t *testing.T) {
 	var oldServed int
 	var end string
 	poll(t, "the kubelet's record of the old pod's last request", 20*time.Second, func() bool {
-		oldServed, end = kubeletServed(t, off, fixtureNS, name)
+		oldServed, end = faultKubeletServed(t, off, fixtureNS, name)
 		return end != "" && end != "cut"
 	})
 	oldOut := len(r.stdout.Bytes())
-	off = kubeletLogSize(t)
+	off = faultKubeletLogSize(t)
 	second := faultPod(t, fx, name, spec)
 	if second.UID == first.UID {
 		t.Fatalf("the pod was not made again (same UID %s)", first.UID)
 	}
 	// The new pod's log starts at seq=1 again, after the old one's last line.
 	r.waitFor(t, "60 lines of the new pod", 60*time.Second, func() bool {
-		s := podSeqs(r.stdout.Bytes()[oldOut:])
+		s := faultPodSeqs(r.stdout.Bytes()[oldOut:])
 		return len(s) > 0 && s[len(s)-1] >= 60
 	})
 	r.stop()
 	out := r.stdout.Bytes()
-	oldSeqs, newSeqs := podSeqs(out[:oldOut]), podSeqs(out[oldOut:])
+	oldSeqs, newSeqs := faultPodSeqs(out[:oldOut]), faultPodSeqs(out[oldOut:])
 	// The kubelet records a request when it ends: the new pod's, once tailui left.
 	var newServed int
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-		if n, why := kubeletServed(t, off, fixtureNS, name); why != "" {
+		if n, why := faultKubeletServed(t, off, fixtureNS, name); why != "" {
 			newServed = n
 			break
 		}
 	}
 	t.Logf("old pod | expected %d (what the kubelet wrote, its last request ended %q) | delivered %d | [gap] %d | ended %d",
 		oldServed, end, len(oldSeqs), bytes.Count(r.stderr.Bytes(), []byte("[gap]")), bytes.Count(r.stderr.Bytes(), []byte(ended)))
-	t.Logf("new pod | seq 1..%d | delivered %d (kubelet wrote %d by the stop)", lastSeq(out[oldOut:]), len(newSeqs), newServed)
-	logMarkers(t, r.stderr.Bytes())
-	exactlyOnce(t, oldSeqs, 1, r.stderr.Bytes())
+	t.Logf("new pod | seq 1..%d | delivered %d (kubelet wrote %d by the stop)", faultLastSeq(out[oldOut:]), len(newSeqs), newServed)
+	faultLogMarkers(t, r.stderr.Bytes())
+	faultExactlyOnce(t, oldSeqs, 1, r.stderr.Bytes())
 	if len(oldSeqs) != oldServed {
 		t.Errorf("old pod: %d lines delivered, the kubelet wrote %d to its end", len(oldSeqs), oldServed)
 	}
-	exactlyOnce(t, newSeqs, 1, r.stderr.Bytes())
+	faultExactlyOnce(t, newSeqs, 1, r.stderr.Bytes())
 	if n := bytes.Count(r.stderr.Bytes(), []byte(ended)); n != 1 {
 		t.Errorf("%d end markers for the deleted pod, want 1", n)
 	}
@@ -682,9 +682,9 @@ func TestFaultPodDeletedAndRecreatedUnderTheSameName(t *testing.T) {
 
 func TestFaultExecCredentialAcrossForcedReconnect(t *testing.T) {
 	fx := newFixture(t)
-	name := uniqueName("faults-exec")
-	pod := faultPod(t, fx, name, fmt.Sprintf("history=20,rate=%d", rate))
-	px := newFaultProxy(t, apiserverAddr(t))
+	name := faultName("faults-exec")
+	pod := faultPod(t, fx, name, fmt.Sprintf("history=20,rate=%d", faultRate))
+	px := newFaultProxy(t, faultAPIServerAddr(t))
 	dir := t.TempDir()
 	// Two followers of the same pod through the same proxy, both as the exec-admin
 	// user: one whose credential never expires (the plugin's token must be reused
@@ -712,23 +712,23 @@ func TestFaultExecCredentialAcrossForcedReconnect(t *testing.T) {
 		return bytes.Count(b, []byte("\n"))
 	}
 	for _, f := range fs {
-		waitSeq(t, f.r, 40, 60*time.Second)
+		faultWaitSeq(t, f.r, 40, 60*time.Second)
 	}
 	started := pod.Status.ContainerStatuses[0].State.Running.StartedAt.Time
-	written := func() int { return 20 + int(time.Since(started).Seconds()*rate) }
+	written := func() int { return 20 + int(time.Since(started).Seconds()*faultRate) }
 	time.Sleep(5 * time.Second) // past the short credential's expiry
 	before := []int{calls(fs[0]), calls(fs[1])}
-	var pss []*phases
-	var phs []*phase
+	var pss []*faultPhases
+	var phs []*faultPhase
 	for _, f := range fs {
-		ps := &phases{t: t, r: f.r, seqs: podSeqs}
+		ps := &faultPhases{t: t, r: f.r, seqs: faultPodSeqs}
 		pss, phs = append(pss, ps), append(phs, ps.begin("exec user, proxy cut x2, "+f.what))
 	}
 	px.cut()
 	time.Sleep(3 * time.Second)
 	px.cut()
 	for i, f := range fs {
-		pss[i].recovered(phs[i], written(), 2*rate, 60*time.Second)
+		pss[i].recovered(phs[i], written(), 2*faultRate, 60*time.Second)
 		f.r.stop()
 	}
 	for i, f := range fs {
