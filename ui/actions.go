@@ -37,28 +37,32 @@ type savedMsg struct {
 // (xterm and tmux at about 100 KB of base64 by default, others higher).
 const maxClipboard = 512 << 10
 
-// copy copies the selected lines, or the lines on screen, to the system
-// clipboard with OSC 52, which works over SSH and, with set-clipboard on or
-// passthrough allowed, inside tmux.
+// copy copies the selected lines, else the marked lines, else the lines on
+// screen, to the system clipboard with OSC 52, which works over SSH and, with
+// set-clipboard on or passthrough allowed, inside tmux.
 func (p *pane) copy() tea.Cmd {
-	var a, b int64
-	if p.selecting {
-		a, b = min(p.selA, p.selB), max(p.selA, p.selB)
-	} else {
+	var abs []int64
+	what := "lines on screen"
+	switch {
+	case p.selecting:
+		what = "selected lines"
+		abs = p.rangeLines(min(p.selA, p.selB), max(p.selA, p.selB))
+	case len(p.buf.marks) > 0:
+		what = "marked lines"
+		abs = p.buf.marks
+	default:
 		first, last, ok := p.visibleRange()
 		if !ok {
 			return statusCmd("nothing to copy", true)
 		}
-		a, b = first, last
+		abs = p.rangeLines(first, last)
 	}
-	text, n, cut := p.clipboardText(a, b)
+	text, n, cut := p.clipboardText(abs)
 	if cut > 0 && n == 0 {
 		// An empty OSC 52 would clear the user's clipboard.
 		return statusCmd(fmt.Sprintf("nothing copied: the last line alone is over the clipboard's %d KiB", maxClipboard>>10), true)
 	}
-	what := "lines on screen"
 	if p.selecting {
-		what = "selected lines"
 		p.selecting = false
 		p.invalidate()
 	}
@@ -69,18 +73,27 @@ func (p *pane) copy() tea.Cmd {
 	return tea.Batch(tea.Raw(clipboardSeq(text, p.c.tmux)), statusCmd(msg, false))
 }
 
-// clipboardText returns the text copy sends for the lines from a to b: each line
-// sanitized (a clipboard pasted into a shell is a terminal too: an escape in it
-// could end a bracketed paste), markers as "── text ──", the oldest lines cut
-// until it fits maxClipboard. n is the number of lines sent, cut the number left out.
-func (p *pane) clipboardText(a, b int64) (text string, n, cut int) {
-	var lines []string
-	size := 0
+// rangeLines lists the visible lines from a to b.
+func (p *pane) rangeLines(a, b int64) []int64 {
+	var out []int64
 	for k, count := p.buf.indexOf(a), p.buf.count(); k < count; k++ {
 		abs := p.buf.absAt(k)
 		if abs > b {
 			break
 		}
+		out = append(out, abs)
+	}
+	return out
+}
+
+// clipboardText returns the text copy sends for the lines abs: each line
+// sanitized (a clipboard pasted into a shell is a terminal too: an escape in it
+// could end a bracketed paste), markers as "── text ──", the oldest lines cut
+// until it fits maxClipboard. n is the number of lines sent, cut the number left out.
+func (p *pane) clipboardText(abses []int64) (text string, n, cut int) {
+	var lines []string
+	size := 0
+	for _, abs := range abses {
 		e, ok := p.buf.get(abs)
 		if !ok {
 			continue
@@ -150,12 +163,21 @@ func slug(s string, id int) string {
 	return out
 }
 
-// save writes the pane's whole buffer, filters notwithstanding, to path in
-// a command goroutine.
+// save writes the marked lines or, without marks, the pane's whole buffer,
+// filters notwithstanding, to path in a command goroutine.
 func (p *pane) save(path string) tea.Cmd {
-	lines := make([]stream.Line, 0, p.buf.kept())
-	for _, e := range p.buf.ring.All() {
-		lines = append(lines, e.line)
+	var lines []stream.Line
+	if len(p.buf.marks) > 0 {
+		for _, abs := range p.buf.marks {
+			if e, ok := p.buf.get(abs); ok {
+				lines = append(lines, e.line)
+			}
+		}
+	} else {
+		lines = make([]stream.Line, 0, p.buf.kept())
+		for _, e := range p.buf.ring.All() {
+			lines = append(lines, e.line)
+		}
 	}
 	n := len(lines)
 	id, tags := p.id, p.showTags()

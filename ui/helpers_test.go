@@ -158,6 +158,8 @@ func keyPress(s string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	case "ctrl+c", "ctrl+u", "ctrl+d", "ctrl+a", "ctrl+w":
 		return tea.KeyPressMsg{Code: rune(s[5]), Mod: tea.ModCtrl}
+	case "alt+m":
+		return tea.KeyPressMsg{Code: 'm', Mod: tea.ModAlt}
 	case "alt+left":
 		return tea.KeyPressMsg{Code: tea.KeyLeft, Mod: tea.ModAlt}
 	case "alt+right":

@@ -60,12 +60,13 @@ type keyMap struct {
 	MinLevel  key.Binding
 
 	// Marks and time.
-	Mark     key.Binding
-	NextMark key.Binding
-	PrevMark key.Binding
-	JumpTime key.Binding
-	FollowID key.Binding
-	Rates    key.Binding
+	Mark       key.Binding
+	NextMark   key.Binding
+	PrevMark   key.Binding
+	ClearMarks key.Binding
+	JumpTime   key.Binding
+	FollowID   key.Binding
+	Rates      key.Binding
 
 	// Pane toggles and actions.
 	Wrap       key.Binding
@@ -157,12 +158,13 @@ func newKeyMap() *keyMap {
 		PrevWarn:  b(k("["), "[", "previous warning"),
 		MinLevel:  b(k("L"), "L", "minimum level"),
 
-		Mark:     b(k("M"), "M", "mark"),
-		NextMark: b(k("u"), "u", "next mark"),
-		PrevMark: b(k("U"), "U", "previous mark"),
-		JumpTime: b(k("@"), "@", "jump to a time"),
-		FollowID: b(k("#"), "#", "follow ID, all panes"),
-		Rates:    b(k("R"), "R", "rate histogram"),
+		Mark:       b(k("M"), "M", "mark"),
+		NextMark:   b(k("u"), "u", "next mark"),
+		PrevMark:   b(k("U"), "U", "previous mark"),
+		ClearMarks: b(k("alt+m"), "alt+m", "clear marks"),
+		JumpTime:   b(k("@"), "@", "jump to a time"),
+		FollowID:   b(k("#"), "#", "follow ID, all panes"),
+		Rates:      b(k("R"), "R", "rate histogram"),
 
 		Wrap:       b(k("w"), "w", "wrap"),
 		Timestamps: b(k("t"), "t", "timestamps"),

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,41 @@ func TestParseJumpTime(t *testing.T) {
 		if _, err := parseJumpTime(bad, now, loc); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+}
+
+// TestCopyAndSaveMarkedLines: with marks and no selection, y copies and s saves the
+// marked lines only; alt+m clears the marks and y copies the screen again.
+func TestCopyAndSaveMarkedLines(t *testing.T) {
+	m, p := timedPane(t)
+	for _, abs := range []int64{90, 95, 97} {
+		p.buf.toggleMark(abs)
+	}
+	raw, status := copied(t, p.copy())
+	if got := decodeOSC52(t, raw[0]); got != "line 90\nline 95\nline 97" {
+		t.Errorf("copied %q", got)
+	}
+	if !strings.Contains(status[0].text, "copied 3 marked lines") {
+		t.Errorf("status %q", status[0].text)
+	}
+	path := t.TempDir() + "/marked.log"
+	msg := p.save(path)()
+	if sm, ok := msg.(savedMsg); !ok || sm.err != nil || sm.lines != 3 {
+		t.Fatalf("save: %#v", msg)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(b), "\n"); got != 3 || !strings.HasSuffix(string(b), "line 97\n") {
+		t.Errorf("saved:\n%s", b)
+	}
+	press(m, "alt+m")
+	if len(p.buf.marks) != 0 {
+		t.Fatalf("alt+m left %d marks", len(p.buf.marks))
+	}
+	_, status = copied(t, p.copy())
+	if !strings.Contains(status[0].text, "lines on screen") {
+		t.Errorf("after alt+m, status %q", status[0].text)
 	}
 }

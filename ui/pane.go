@@ -452,6 +452,11 @@ func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return p.jumpMark(true)
 	case key.Matches(msg, k.PrevMark):
 		return p.jumpMark(false)
+	case key.Matches(msg, k.ClearMarks):
+		n := len(p.buf.marks)
+		p.buf.marks = p.buf.marks[:0]
+		p.invalidate()
+		return statusCmd(fmt.Sprintf("%s cleared", plural(n, "mark")), false)
 	case key.Matches(msg, k.JumpTime):
 		return p.openInput(inputTime)
 	case key.Matches(msg, k.FollowID):
@@ -855,6 +860,9 @@ func (p *pane) openInput(m inputMode) tea.Cmd {
 		ti.Placeholder = "fields, e.g. level>=warn && status>=500"
 	case inputSave:
 		ti.Prompt = "save to "
+		if n := len(p.buf.marks); n > 0 {
+			ti.Prompt = fmt.Sprintf("save %s to ", plural(n, "marked line"))
+		}
 		ti.SetValue(p.defaultSavePath())
 	case inputTime:
 		ti.Prompt = "jump to "
@@ -1359,7 +1367,7 @@ func (p *pane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules, k.Cancel},
-		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.JumpTime, k.FollowID, k.Rates},
+		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.ClearMarks, k.JumpTime, k.FollowID, k.Rates},
 		{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save},
 	}
 }

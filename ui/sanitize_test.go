@@ -108,7 +108,7 @@ func TestCopyAndSaveHostile(t *testing.T) {
 	}
 	p := fuzzPane("t", 80, 10)
 	p.ingest(lines)
-	copied, n, _ := p.clipboardText(p.buf.absAt(0), p.buf.absAt(p.buf.count()-1))
+	copied, n, _ := p.clipboardText(p.rangeLines(p.buf.absAt(0), p.buf.absAt(p.buf.count()-1)))
 	if n != 3 {
 		t.Fatalf("copied %d lines, want 3", n)
 	}
