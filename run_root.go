@@ -51,7 +51,7 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 	switch {
 	case f.context < 0:
 		return usageError{fmt.Errorf("-C/--context-lines %d: want 0 or more lines", f.context)}
-	case f.context > 0 && filter == nil:
+	case f.context > 0 && filter == nil && plainWanted(f):
 		return usageError{errors.New("-C/--context-lines prints lines around matches: give -i or --where too")}
 	}
 	highlights, err := compileAll("highlight", f.highlight)
@@ -153,14 +153,16 @@ func plainWanted(f *rootFlags) bool {
 func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query, lo kube.LogOptions, query string) error {
 	cat := &catalog{ctx: ctx, client: client, flags: f, query: q, log: boundHistory(lo, f.scrollback)}
 	opts := ui.Options{
-		Catalog:    cat,
-		Include:    f.include,
-		Exclude:    f.exclude,
-		Where:      f.where,
-		Scrollback: f.scrollback,
-		Wrap:       f.wrap,
-		AltScreen:  !f.noAltScreen,
-		Mouse:      !f.noMouse,
+		Catalog:      cat,
+		Include:      f.include,
+		Exclude:      f.exclude,
+		Where:        f.where,
+		ContextLines: f.context,
+		ContextOn:    f.context > 0,
+		Scrollback:   f.scrollback,
+		Wrap:         f.wrap,
+		AltScreen:    !f.noAltScreen,
+		Mouse:        !f.noMouse,
 	}
 	if noColorEnv() || f.color == "never" {
 		opts.NoColor = true

@@ -50,6 +50,7 @@ type keyMap struct {
 	Exclude   key.Binding
 	Highlight key.Binding
 	Where     key.Binding
+	Context   key.Binding
 	Rules     key.Binding
 
 	// Levels.
@@ -150,6 +151,7 @@ func newKeyMap() *keyMap {
 		Exclude:   b(k("F"), "F", "exclude"),
 		Highlight: b(k("m"), "m", "highlight"),
 		Where:     b(k("&"), "&", "where (fields)"),
+		Context:   b(k("C"), "C", "context lines"),
 		Rules:     b(k("c"), "c", "filters…"),
 
 		NextError: b(k("e"), "e", "next error"),

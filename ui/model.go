@@ -7,6 +7,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ type common struct {
 	now          time.Time      // set from Options.Now in Update, read in View
 	loc          *time.Location // zone of local timestamps
 	tmux         bool
+	contextLines int // what the context toggle keeps (Options.ContextLines)
 	queryHistory []string
 	saveQuery    func(string)
 	// after returns a command that delivers msg after d (tea.Tick); tests
@@ -155,6 +157,7 @@ func New(ctx context.Context, opts Options) *Model {
 		now:          opts.Now(),
 		loc:          time.Local,
 		tmux:         opts.Tmux,
+		contextLines: cmp.Or(opts.ContextLines, 3),
 		queryHistory: opts.QueryHistory,
 		saveQuery:    opts.SaveQuery,
 		after:        afterTick,
@@ -465,6 +468,9 @@ func (m *Model) openPanes(req openRequest) tea.Cmd {
 		}
 		p := newPane(m.nextID, m.c, title, sel, &m.opts)
 		if req.initial {
+			if m.opts.ContextOn {
+				p.buf.context = m.c.contextLines
+			}
 			p.addRules(m.opts.Include, m.opts.Exclude, m.opts.Where)
 		}
 		m.nextID++
@@ -1003,7 +1009,7 @@ func (m *Model) helpView() string {
 		{"Panes", []key.Binding{k.FocusNext, k.FocusPrev, k.FocusLeft, k.FocusRight, k.FocusUp, k.FocusDown, k.FocusN, k.Zoom, k.Close}},
 		{"Layout", []key.Binding{k.SplitRight, k.SplitDown, k.Wider, k.Narrower, k.Taller, k.Shorter, k.Equalize}},
 		{"Scroll", []key.Binding{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right}},
-		{"Search & filter", []key.Binding{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules}},
+		{"Search & filter", []key.Binding{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Context, k.Rules}},
 		{"Levels, marks, time, IDs", []key.Binding{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.ClearMarks, k.JumpTime, k.FollowID, k.Rates}},
 		{"View & actions", []key.Binding{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save}},
 		{"Sources panel", []key.Binding{k.FilterPods, k.ListUp, k.ListDown, k.Toggle, k.SelectAll, k.Expand, k.Collapse, k.OpenMerged, k.OpenSplit, k.OpenWorkload, k.Section, k.PanelQuit}},

@@ -46,6 +46,11 @@ type Options struct {
 	// rules list (c) shows and removes. Where must parse (stream.ParseWhere).
 	Include, Exclude []string
 	Where            string
+	// ContextLines is how many lines the context toggle (C) keeps around each
+	// line a filter keeps; zero means 3. The panes opened at start begin with
+	// context on when the command line asked for it (-C).
+	ContextLines int
+	ContextOn    bool
 	// Scrollback is how many lines each pane keeps; the oldest are dropped
 	// (and counted) beyond it. Zero means DefaultScrollback.
 	Scrollback int

@@ -461,6 +461,8 @@ func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return p.openInput(inputTime)
 	case key.Matches(msg, k.FollowID):
 		return p.followID()
+	case key.Matches(msg, k.Context):
+		return p.toggleContext()
 	case key.Matches(msg, k.Rates):
 		p.showRates = !p.showRates
 		p.invalidate()
@@ -803,10 +805,48 @@ func (p *pane) applyRules(extra *rule) {
 		where = append(where, w)
 	}
 	p.buf.setFilter(inc, exc, where)
-	if p.cur >= 0 && p.buf.matchRank(p.cur) == 0 {
-		p.cur = -1
-	}
+	p.keepSearchPlace()
 	p.invalidate()
+}
+
+// keepSearchPlace keeps the search where it was after the visible lines changed:
+// the current match stays current, or the nearest match after it (before it, at
+// the end) takes its place, and a paused pane shows it.
+func (p *pane) keepSearchPlace() {
+	if p.cur < 0 {
+		return
+	}
+	if p.buf.matchRank(p.cur) == 0 {
+		if abs, ok := p.buf.matchFrom(p.cur, true); ok {
+			p.cur = abs
+		} else if abs, ok := p.buf.matchFrom(p.cur, false); ok {
+			p.cur = abs
+		} else {
+			p.cur = -1
+			return
+		}
+	}
+	if !p.follow {
+		p.reveal(p.cur)
+	}
+}
+
+// toggleContext shows or hides the lines around each line the filter keeps.
+func (p *pane) toggleContext() tea.Cmd {
+	n := 0
+	if p.buf.context == 0 {
+		n = p.c.contextLines
+	}
+	p.buf.setContext(n)
+	p.keepSearchPlace()
+	p.invalidate()
+	switch {
+	case n == 0:
+		return statusCmd("context off: only the lines the filters keep", false)
+	case !p.buf.filtered:
+		return statusCmd(fmt.Sprintf("context on: %d lines around each line a filter keeps, once there is a filter", n), false)
+	}
+	return statusCmd(fmt.Sprintf("context on: %d lines before and after each line the filters keep, drawn faint", n), false)
 }
 
 func (p *pane) handleRulesKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -1366,7 +1406,7 @@ func (p *pane) FullHelp() [][]key.Binding {
 	k := p.c.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right},
-		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Rules, k.Cancel},
+		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Context, k.Rules, k.Cancel},
 		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.ClearMarks, k.JumpTime, k.FollowID, k.Rates},
 		{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save},
 	}

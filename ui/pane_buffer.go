@@ -120,6 +120,10 @@ type buffer struct {
 	levels [numLevels]int
 	// marks are the absolute indexes of the marked lines, in order.
 	marks []int64
+	// context is how many lines before and after each line that passes the
+	// filter are shown too (0: none); after counts those still due after the
+	// last one, as lines arrive.
+	context, after int
 	// filtered reports whether the filter hides anything; then vis holds the
 	// absolute indexes of the lines that pass, in order.
 	filtered bool
@@ -155,16 +159,61 @@ func (b *buffer) push(e entry) bool {
 	b.levels[e.lvl]++
 	b.ring.Push(e)
 	abs := b.ring.Total() - 1
-	if b.filtered && !b.passes(&e) {
+	if !b.filtered {
+		if b.search != nil && b.search.Match(e.plain) {
+			b.matches = append(b.matches, abs)
+		}
+		return true
+	}
+	return b.addVisible(abs, &e, true)
+}
+
+// addVisible decides whether the line at abs, the newest considered so far, is
+// shown under the filter and its context, and indexes it (and the context lines
+// before it) if so; search says whether to index search matches too.
+func (b *buffer) addVisible(abs int64, e *entry, search bool) bool {
+	show := func(a int64, e *entry) {
+		b.vis = append(b.vis, a)
+		if search && b.search != nil && b.search.Match(e.plain) {
+			b.matches = append(b.matches, a)
+		}
+	}
+	switch {
+	case e.line.Kind != stream.KindLog:
+		show(abs, e) // markers always show and start no context
+	case b.passes(e):
+		if b.context > 0 {
+			from := max(abs-int64(b.context), b.ring.First())
+			if n := len(b.vis); n > 0 {
+				from = max(from, b.vis[n-1]+1)
+			}
+			for a := from; a < abs; a++ {
+				if ce, ok := b.ring.Abs(a); ok {
+					show(a, &ce)
+				}
+			}
+		}
+		show(abs, e)
+		b.after = b.context
+	case b.after > 0:
+		b.after--
+		show(abs, e)
+	default:
 		return false
 	}
-	if b.filtered {
-		b.vis = append(b.vis, abs)
-	}
-	if b.search != nil && b.search.Match(e.plain) {
-		b.matches = append(b.matches, abs)
-	}
 	return true
+}
+
+// isContext reports whether e is shown only as context of a line that passes.
+func (b *buffer) isContext(e *entry) bool {
+	return b.filtered && b.context > 0 && e.line.Kind == stream.KindLog && !b.passes(e)
+}
+
+// setContext sets the lines of context and rebuilds the visible index.
+func (b *buffer) setContext(n int) {
+	b.context = max(n, 0)
+	b.rebuildVisible()
+	b.rebuildMatches()
 }
 
 // trim forgets index entries of lines the ring dropped.
@@ -191,15 +240,19 @@ func trimBelow(s []int64, first int64) []int64 {
 func (b *buffer) setFilter(include, exclude []string, where []*stream.Where) {
 	b.filter = stream.NewFilter(include, exclude, where...)
 	b.filtered = !b.filter.Empty()
-	b.vis = b.vis[:0]
-	if b.filtered {
-		for abs, e := range b.ring.All() {
-			if b.passes(&e) {
-				b.vis = append(b.vis, abs)
-			}
-		}
-	}
+	b.rebuildVisible()
 	b.rebuildMatches()
+}
+
+// rebuildVisible indexes the lines that the filter and its context show.
+func (b *buffer) rebuildVisible() {
+	b.vis, b.after = b.vis[:0], 0
+	if !b.filtered {
+		return
+	}
+	for abs, e := range b.ring.All() {
+		b.addVisible(abs, &e, false)
+	}
 }
 
 // setSearch replaces the search and finds every visible match.

@@ -402,6 +402,8 @@ func (p *pane) renderEntry(abs int64, e *entry) []string {
 		w.base = st.pSelected
 	case p.buf.marked(abs):
 		w.base = st.pMarked
+	case p.buf.isContext(e):
+		w.base = st.pTimestamp // faint: shown as context of a kept line
 	}
 	prefix := 0
 	if p.ts != TimestampsOff {
