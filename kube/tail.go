@@ -15,8 +15,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/transport/websocket"
+	"k8s.io/client-go/rest"
 
 	"github.com/tailui/tailui/stream"
 )
@@ -102,6 +103,12 @@ type ContainerStream struct {
 	changed <-chan struct{}
 	// transport is the one that worked last (auto settles on the first success).
 	transport Transport
+	// ws dials log WebSockets (made on first use).
+	ws *wsDialer
+	// serverTime GETs the pod and returns the API server's clock (its Date header):
+	// the anchor of a resume when nothing was read yet, and the proof that the path
+	// to the API server is alive while a log request waits for its first byte.
+	serverTime func(ctx context.Context) (time.Time, error)
 }
 
 var _ stream.Source = (*ContainerStream)(nil)
@@ -117,7 +124,39 @@ func NewContainerStream(c *Client, t Target, opts LogOptions, origin *stream.Ori
 		}
 		return p, err
 	}
+	s.serverTime = s.getServerTime
 	return s
+}
+
+// getServerTime GETs the pod through the API server and returns the time in the
+// answer's Date header (second precision, rounded down). Without a REST client to
+// read headers from (fake clientsets) it GETs the pod and returns the local time.
+func (s *ContainerStream) getServerTime(ctx context.Context) (time.Time, error) {
+	rc, ok := s.client.Clientset.CoreV1().RESTClient().(*rest.RESTClient)
+	if !ok || rc == nil || rc.Client == nil {
+		_, err := s.lookup(ctx, s.target.Namespace, s.target.Pod)
+		return time.Now(), err
+	}
+	u := rc.Get().Namespace(s.target.Namespace).Resource("pods").Name(s.target.Pod).URL()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := rc.Client.Do(req)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<20))
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
+		return time.Time{}, fmt.Errorf("kube: check the pod: HTTP %d", resp.StatusCode)
+	}
+	t, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("kube: check the pod: no Date in the answer: %w", err)
+	}
+	return t.UTC(), nil
 }
 
 // Origin returns the origin shared by the stream's lines.
@@ -162,6 +201,9 @@ type runner struct {
 	// partialRetried is set once a one-shot read that ended mid-line was read again.
 	partialRetried bool
 	resuming       bool // the next lines continue a stream that ended or broke
+	// anchorTried is set once the first follow request of this container was
+	// anchored (or could not be) to the API server's clock.
+	anchorTried bool
 }
 
 // Run follows the container until ctx ends or the container is gone for good.
@@ -236,7 +278,9 @@ func (r *runner) run(ctx context.Context) error {
 			continue
 		}
 
-		sess, err := r.open(ctx, r.request(mode), mode)
+		plo := r.request(mode)
+		r.anchor(ctx, plo)
+		sess, err := r.open(ctx, plo, mode)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -379,10 +423,36 @@ func (r *runner) newContainer(st containerState) readMode {
 func (r *runner) afterRestart(restarts int32) readMode {
 	r.marker(stream.KindRestart, int(restarts), "container restarted (restart #%d); lines below come from the new container", restarts)
 	r.resume = stream.PodResume{}
+	r.anchorTried = true // a new container is read from its first line
 	r.fresh = true
 	r.attempt = 0
 	r.resuming = false
 	return readFollow
+}
+
+// anchor notes, before the first follow request of a container, the API server's
+// time, when a resume before any line arrived could not otherwise be exact: with
+// --tail 0 (and --since) the original options, sent again, would skip whatever was
+// written during the break. The resume then asks for sinceTime = that time (minus
+// --since), and nothing written after the first request opened is lost.
+func (r *runner) anchor(ctx context.Context, plo *corev1.PodLogOptions) {
+	if r.anchorTried || !plo.Follow || plo.SinceTime != nil || plo.Previous {
+		return
+	}
+	r.anchorTried = true
+	tail0 := plo.TailLines != nil && *plo.TailLines == 0
+	since := plo.TailLines == nil && plo.SinceSeconds != nil
+	if !tail0 && !since || r.serverTime == nil {
+		return // the whole log, or the last N lines: sent again, they lose nothing new
+	}
+	t, err := r.serverTime(ctx)
+	if err != nil {
+		return // the request will fail the same way; the next one tries again
+	}
+	if since {
+		t = t.Add(-time.Duration(*plo.SinceSeconds) * time.Second)
+	}
+	r.resume.Anchor(t)
 }
 
 // request builds the log options of the next read.
@@ -495,7 +565,8 @@ func prefixed(p, s string) string {
 // open runs one request to the end and delivers its lines.
 func (r *runner) open(ctx context.Context, plo *corev1.PodLogOptions, mode readMode) (session, error) {
 	s := r.ContainerStream
-	d := &deliverer{s: s, sink: r.sink, resume: &r.resume, resuming: r.resuming, attempt: r.attempt, start: time.Now()}
+	d := &deliverer{s: s, sink: r.sink, resume: &r.resume, resuming: r.resuming, attempt: r.attempt, start: time.Now(),
+		since: plo.SinceTime != nil || plo.SinceSeconds != nil}
 	defer func() { r.resuming = d.resuming }()
 	var err error
 	switch s.transport {
@@ -555,22 +626,44 @@ func (s *ContainerStream) logRequest(plo *corev1.PodLogOptions) *http.Request {
 }
 
 func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer, proto string) error {
-	rt, holder, err := websocket.RoundTripperFor(s.client.Config)
-	if err != nil {
-		return fmt.Errorf("kube: websocket transport: %w", err)
+	if s.ws == nil {
+		ws, err := newKubeWSDialer(s.client.Config)
+		if err != nil {
+			return fmt.Errorf("kube: websocket transport: %w", err)
+		}
+		// The handshake through the API server completes only when the kubelet has
+		// written its first byte: no time limit, TCP keep-alive probes for a dead
+		// peer, and checks of the API server (waitFirstByte) for a dead path.
+		ws.untimed = true
+		ws.dial = withKeepAlive(ws.dial, logKeepAlive)
+		s.ws = ws
 	}
-	hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req := s.logRequest(plo).WithContext(hctx)
-	conn, err := websocket.Negotiate(rt, holder, req, proto)
+	dialer := *s.ws
+	dialer.protocols = []string{proto}
+	u := s.logRequest(plo).URL
+	hctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := s.waitFirstByte(hctx, cancel, d)
+	conn, err := dialer.Dial(hctx, u, nil)
+	stop()
 	if err != nil {
+		if cause := context.Cause(hctx); cause != nil && ctx.Err() == nil {
+			return cause
+		}
 		// A refusal that carries a Status (RBAC, pod gone, container not ready) is
 		// the API server's answer: return it as such, for apierrors.IsNotFound & co.
-		var se *apierrors.StatusError
-		if cause, ok := upgradeCause(err); ok && errors.As(cause, &se) {
-			return se
+		var re *ResponseError
+		if errors.As(err, &re) {
+			if re.Status != nil {
+				return &apierrors.StatusError{ErrStatus: *re.Status}
+			}
+			return &httpstream.UpgradeFailureError{Cause: re}
 		}
 		return err
+	}
+	if conn.Subprotocol() != proto {
+		_ = conn.Close()
+		return &httpstream.UpgradeFailureError{Cause: fmt.Errorf("invalid protocol, expected %q, got %q", proto, conn.Subprotocol())}
 	}
 	d.opened()
 	ping := s.opts.pingInterval()
@@ -627,12 +720,20 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 }
 
 func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer) error {
-	rc, err := s.client.Clientset.CoreV1().Pods(s.target.Namespace).GetLogs(s.target.Pod, plo).Stream(ctx)
+	hctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := s.waitFirstByte(hctx, cancel, d)
+	rc, err := s.client.Clientset.CoreV1().Pods(s.target.Namespace).GetLogs(s.target.Pod, plo).Stream(hctx)
+	stop()
 	if err != nil {
+		if cause := context.Cause(hctx); cause != nil && ctx.Err() == nil {
+			return cause
+		}
 		return err
 	}
 	defer rc.Close()
 	d.opened()
+	ctx = hctx
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := rc.Read(buf)
@@ -653,6 +754,60 @@ func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOption
 	}
 }
 
+// errPathDead says the API server stopped answering while a log request waited for
+// its first byte.
+var errPathDead = errors.New("the API server stopped answering while the log request waited for its first line")
+
+// waitFirstByte watches a log request until stop is called. The API server answers a
+// log request only once the kubelet has written the first byte, which for a quiet
+// container may be hours away, so silence proves nothing and no read deadline may end
+// the wait. Instead the path is checked: every probeInterval the pod is fetched
+// through the same API server; when that fails, cancel ends the request with the
+// reason and the caller reconnects. The first good check reports the stream live
+// (the API server is there; the kubelet has just not written yet).
+func (s *ContainerStream) waitFirstByte(ctx context.Context, cancel context.CancelCauseFunc, d *deliverer) (stop func()) {
+	if s.serverTime == nil {
+		return func() {}
+	}
+	every := s.probeInterval()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTimer(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-done:
+				return
+			case <-t.C:
+			}
+			pctx, pcancel := context.WithTimeout(ctx, every)
+			_, err := s.serverTime(pctx)
+			pcancel()
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err != nil && ctx.Err() == nil {
+				cancel(fmt.Errorf("%w (%s)", errPathDead, Explain(err)))
+				return
+			}
+			d.opened()
+			t.Reset(every)
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// probeInterval is how often a log request that waits for its first byte checks the
+// path: three ping intervals (15 s by default).
+func (s *ContainerStream) probeInterval() time.Duration { return 3 * s.opts.pingInterval() }
+
 // deliverer turns raw chunks into lines: reassembly, timestamps, exact-resume skips,
 // sanitizing, batching.
 type deliverer struct {
@@ -669,11 +824,22 @@ type deliverer struct {
 	noTime   int // lines without a parseable timestamp
 
 	shortShown bool // the gap marker of a resume that found too few repeats was written
+	// since says the request had a since time: the kubelet filters its CRI records
+	// one by one, so the first it sends may be the rest of a line split into partial
+	// records, without a timestamp (ReadLogs prefixes only a record that starts a
+	// line). Such a piece, before the first stamped line, is dropped: its line began
+	// before the since time (delivered already, or older than asked for).
+	since     bool
+	timedSeen bool
+	openOnce  sync.Once
 }
 
-// opened is called once the stream is established.
+// opened is called once the stream is established, or the API server is known to
+// be waiting for the kubelet's first byte; it reports the stream live once.
 func (d *deliverer) opened() {
-	d.sink.Status(stream.Status{Origin: d.s.origin, State: stream.StateLive, At: d.s.opts.now()})
+	d.openOnce.Do(func() {
+		d.sink.Status(stream.Status{Origin: d.s.origin, State: stream.StateLive, At: d.s.opts.now()})
+	})
 }
 
 func (d *deliverer) feed(chunk []byte) {
@@ -695,6 +861,11 @@ func (d *deliverer) flushPartial() {
 
 func (d *deliverer) line(raw []byte) {
 	t, rest, ok := stream.SplitTimestamp(raw)
+	if !ok && d.since && !d.timedSeen {
+		d.skipped++
+		return
+	}
+	d.timedSeen = d.timedSeen || ok
 	if !ok {
 		d.noTime++
 		rest = raw
@@ -706,6 +877,9 @@ func (d *deliverer) line(raw []byte) {
 		d.resuming = false
 		since, _ := d.resume.SinceTime()
 		text := fmt.Sprintf("resumed from %s: %d repeated line(s) skipped", since.Format(time.RFC3339), d.skipped)
+		if d.resume.Anchored() {
+			text = fmt.Sprintf("resumed from %s, when the stream opened (no line had arrived before the break): lines written in that second just before it opened may appear too", since.Format(time.RFC3339))
+		}
 		if d.attempt > 1 {
 			text += fmt.Sprintf(" (after %d attempts)", d.attempt)
 		}
