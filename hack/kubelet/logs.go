@@ -188,6 +188,7 @@ func (k *kubelet) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 	ns, podName, cname := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
 	res := logResult{why: "error"}
 	status := http.StatusOK
+	k.log.Info("log request", "pod", ns+"/"+podName, "container", cname, "query", r.URL.RawQuery)
 	defer func() {
 		k.log.Info("served logs", "pod", ns+"/"+podName, "container", cname, "query", r.URL.RawQuery,
 			"status", status, "lines", res.lines, "bytes", res.bytes, "end", res.why,
@@ -213,6 +214,13 @@ func (k *kubelet) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 	c := k.store.container(p, cname)
 	if c == nil {
 		fail(http.StatusNotFound, fmt.Sprintf("container %q not found in pod %q", cname, podName))
+		return
+	}
+	c.mu.Lock()
+	held := k.store.now().Before(c.holdUntil)
+	c.mu.Unlock()
+	if held {
+		fail(http.StatusServiceUnavailable, "testbed: log requests of this container are held (a break)")
 		return
 	}
 	in, err := pickInstance(c, opts.previous)
@@ -286,6 +294,7 @@ func writeLog(ctx context.Context, w http.ResponseWriter, c *container, in *inst
 		batch := in.lines[pos-in.base:]
 		ended := in.ended()
 		changed := c.changed
+		brk := c.breakCh
 		c.mu.Unlock()
 		if records >= 0 && int64(len(batch)) > records {
 			batch = batch[:records]
@@ -360,6 +369,9 @@ func writeLog(ctx context.Context, w http.ResponseWriter, c *container, in *inst
 			c.kill(time.Now())
 		case <-ctx.Done():
 			res.why = "client gone"
+			return res
+		case <-brk:
+			res.why = "broken by the testbed hook"
 			return res
 		}
 	}

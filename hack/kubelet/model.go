@@ -124,6 +124,10 @@ type container struct {
 	crashMsg   string
 	killed     bool
 	rotations  int
+	// breakCh is closed (and replaced) by the test hook that breaks the container's
+	// open log requests; holdUntil refuses new ones until then.
+	breakCh   chan struct{}
+	holdUntil time.Time
 }
 
 // broadcastLocked wakes every follower. c.mu must be held.
@@ -663,7 +667,7 @@ func (s *Store) addEphemeral(p *podState, pod *v1.Pod) []*container {
 // addContainer creates a container in its initial state: running with its history,
 // finished (init containers, finished pods) or waiting.
 func (s *Store) addContainer(p *podState, pod *v1.Pod, name, image string, kind containerKind, now time.Time) *container {
-	c := &container{pod: p, name: name, kind: kind, image: image, nextSeq: 1, changed: make(chan struct{})}
+	c := &container{pod: p, name: name, kind: kind, image: image, nextSeq: 1, changed: make(chan struct{}), breakCh: make(chan struct{})}
 	c.spec = testbedspec.DefaultLogSpec()
 	if kind == kindInit {
 		c.spec.History = 20
