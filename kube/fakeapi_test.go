@@ -374,6 +374,9 @@ func (fa *fakeAPI) serveLog(w http.ResponseWriter, r *http.Request) {
 			writeStatus(w, badRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", req.container, name)))
 			return
 		}
+	case cs.State.Waiting != nil && cs.LastTerminationState.Terminated != nil:
+		// CrashLoopBackOff: the kubelet serves the dead container's log.
+		id, running = cs.LastTerminationState.Terminated.ContainerID, false
 	case cs.State.Waiting != nil:
 		writeStatus(w, badRequest(fmt.Sprintf("container %q in pod %q is waiting to start: %s", req.container, name, cs.State.Waiting.Reason)))
 		return
@@ -666,6 +669,20 @@ func restartContainer(p *corev1.Pod, c, newID string) {
 		cs.ContainerID = newID
 		cs.RestartCount++
 		cs.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	}
+}
+
+// crashLoop puts container c in the kubelet's CrashLoopBackOff shape: waiting, with
+// the dead container's ID in containerID and in lastState.terminated.
+func crashLoop(p *corev1.Pod, c string) {
+	for i := range p.Status.ContainerStatuses {
+		cs := &p.Status.ContainerStatuses[i]
+		if cs.Name == c {
+			cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+				ContainerID: cs.ContainerID, ExitCode: 1, Reason: "Error"}}
+			cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
+				Message: "back-off 10s restarting failed container=" + c + " pod=" + p.Name + "_" + p.Namespace + "(" + string(p.UID) + ")"}}
+		}
 	}
 }
 

@@ -246,7 +246,7 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return r.fail(Explain(err))
 	}
-	st := stateOf(pod, r.target.Kind, r.target.Container)
+	st := containerStateOf(pod, r.target.Kind, r.target.Container)
 	if st.PodDeleted {
 		return r.fail(fmt.Sprintf("pod %q not found in namespace %q", r.target.Pod, r.target.Namespace))
 	}
@@ -349,7 +349,7 @@ func (r *runner) run(ctx context.Context) error {
 					err = fmt.Errorf("checking the pod: %s", Explain(lerr))
 				}
 			default:
-				st = stateOf(pod, r.target.Kind, r.target.Container)
+				st = containerStateOf(pod, r.target.Kind, r.target.Container)
 				switch {
 				case st.PodDeleted || st.ContainerGone:
 					return r.finish(st, "")
@@ -406,6 +406,30 @@ func (r *runner) run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// containerStateOf is stateOf, reading the kubelet's CrashLoopBackOff shape as what
+// it is: the container terminated and will restart. The kubelet shows a crashed
+// container waiting (reason CrashLoopBackOff) with the dead container's ID both in
+// containerID and in lastState.terminated, and serves that dead container's log;
+// read as "waiting", the stream would reconnect to it again and again until the
+// next one runs.
+func containerStateOf(p *corev1.Pod, kind ContainerKind, name string) containerState {
+	st := stateOf(p, kind, name)
+	if p == nil || st.ID == "" || st.Running || st.Terminated != nil || st.LastID != st.ID {
+		return st
+	}
+	for _, list := range [][]corev1.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses} {
+		for i := range list {
+			cs := &list[i]
+			if cs.Name == name && cs.State.Waiting != nil && cs.LastTerminationState.Terminated != nil {
+				st.Terminated = cs.LastTerminationState.Terminated
+				st.WillRestart = willRestart(p, kind, name, st.Terminated.ExitCode)
+				return st
+			}
+		}
+	}
+	return st
 }
 
 // newContainer switches to a container that replaced the one read so far, saying so
@@ -531,7 +555,7 @@ func (s *ContainerStream) waitForChange(ctx context.Context, old containerState)
 		if err != nil {
 			continue
 		}
-		st := stateOf(pod, s.target.Kind, s.target.Container)
+		st := containerStateOf(pod, s.target.Kind, s.target.Container)
 		if st.PodDeleted || st.ContainerGone {
 			return st, true
 		}

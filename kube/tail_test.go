@@ -984,3 +984,49 @@ func TestContainerStreamDeadPathWhileWaiting(t *testing.T) {
 		t.Errorf("requests %+v", r)
 	}
 }
+
+// TestContainerStreamCrashLoopBackOff: the kubelet's crash-loop shape (waiting with
+// the dead container's ID in status and lastState) is a terminated container about
+// to restart: its last lines are read, the stream waits without reconnecting, and
+// the next container is read from its first line.
+func TestContainerStreamCrashLoopBackOff(t *testing.T) {
+	fa := newFakeAPI(t, runningPod("ns", "p", "app"))
+	first := numbered("first", 0, 12, t0, 100*time.Millisecond)
+	second := numbered("second", 0, 5, t0.Add(20*time.Second), 100*time.Millisecond)
+	fa.setLog(appID, first, false)
+	fa.setLog("containerd://app-2", second, false)
+	fa.setScript(func(req logReq) logReply {
+		if req.n == 0 {
+			// The stream breaks after 10 lines; the container writes 2 more and dies.
+			return logReply{closeAt: 10, end: endDrop, atEnd: func() {
+				fa.updatePod("ns", "p", func(p *corev1.Pod) { crashLoop(p, "app") })
+			}}
+		}
+		return logReply{}
+	})
+	sink := newLogSink()
+	cs := newTestStream(fa, LogOptions{Follow: true, TailLines: -1})
+	changed := make(chan struct{}, 1)
+	cs.changed = changed
+	startSource(t, cs, sink)
+	sink.waitLogs(t, 12)
+	st := sink.waitStatus(t, stream.StateReconnecting)
+	sink.waitFor(t, "waiting for a restart", func() bool {
+		_, sts := sink.snapshot()
+		st = sts[len(sts)-1]
+		return strings.Contains(st.Err, "container terminated: Error, exit code 1; waiting for a restart")
+	})
+	fa.updatePod("ns", "p", func(p *corev1.Pod) { restartContainer(p, "app", "containerd://app-2") })
+	changed <- struct{}{}
+	sink.waitLogs(t, 17)
+	wantLogs(t, sink, append(texts(first), texts(second)...))
+	if rs := sink.markers(stream.KindRestart); len(rs) != 1 {
+		t.Errorf("restart markers %+v, want one", rs)
+	}
+	if m := sink.markers(stream.KindReconnect); len(m) > 1 {
+		t.Errorf("reconnect markers %+v: more than the one of the break", m)
+	}
+	if m := sink.markers(stream.KindGap); len(m) > 0 {
+		t.Errorf("gap markers %+v", m)
+	}
+}
