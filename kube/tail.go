@@ -460,23 +460,36 @@ func (r *runner) afterRestart(restarts int32) readMode {
 // written during the break. The resume then asks for sinceTime = that time (minus
 // --since), and nothing written after the first request opened is lost.
 func (r *runner) anchor(ctx context.Context, plo *corev1.PodLogOptions) {
-	if r.anchorTried || !plo.Follow || plo.SinceTime != nil || plo.Previous {
+	if r.anchorTried || r.serverTime == nil {
 		return
 	}
-	r.anchorTried = true
-	tail0 := plo.TailLines != nil && *plo.TailLines == 0
-	since := plo.TailLines == nil && plo.SinceSeconds != nil
-	if !tail0 && !since || r.serverTime == nil {
-		return // the whole log, or the last N lines: sent again, they lose nothing new
+	back, ok := anchorBack(plo)
+	if !ok {
+		return
 	}
 	t, err := r.serverTime(ctx)
 	if err != nil {
 		return // the request will fail the same way; the next one tries again
 	}
-	if since {
-		t = t.Add(-time.Duration(*plo.SinceSeconds) * time.Second)
+	r.anchorTried = true
+	r.resume.Anchor(t.Add(-back))
+}
+
+// anchorBack reports whether a follow request that starts with plo needs an anchor,
+// and how far before the server's time of the request its window begins: with
+// tailLines=0 (no backlog) it begins at that time, with sinceSeconds alone that much
+// earlier. A request for the whole log or its last N lines, sent again, loses nothing
+// new; a resume (sinceTime) or a previous container needs none.
+func anchorBack(plo *corev1.PodLogOptions) (time.Duration, bool) {
+	switch {
+	case !plo.Follow || plo.SinceTime != nil || plo.Previous:
+		return 0, false
+	case plo.TailLines != nil && *plo.TailLines == 0:
+		return 0, true
+	case plo.TailLines == nil && plo.SinceSeconds != nil:
+		return time.Duration(*plo.SinceSeconds) * time.Second, true
 	}
-	r.resume.Anchor(t)
+	return 0, false
 }
 
 // request builds the log options of the next read.
@@ -486,22 +499,47 @@ func (r *runner) request(mode readMode) *corev1.PodLogOptions {
 	if r.opts.LimitBytes > 0 {
 		plo.LimitBytes = &r.opts.LimitBytes
 	}
-	if since, ok := r.resume.SinceTime(); ok {
-		t := metav1.NewTime(since)
+	resumeAt, resumeOK := r.resume.SinceTime()
+	st := startOf(resumeAt, resumeOK, r.fresh, mode, r.opts)
+	plo.TailLines, plo.SinceSeconds = st.tail, st.sinceSeconds
+	if st.sinceTime != nil {
+		t := metav1.NewTime(*st.sinceTime)
 		plo.SinceTime = &t
 		if !r.resume.Begin() {
-			r.marker(stream.KindGap, 0, "resuming from %s cannot be exact (lines without timestamps, or the clock stepped back): lines may repeat or be missing", since.Format(time.RFC3339))
-		}
-	} else if !r.fresh && mode != readPrevious || r.opts.Previous {
-		if r.opts.TailLines >= 0 {
-			plo.TailLines = &r.opts.TailLines
-		}
-		if r.opts.Since > 0 {
-			secs := int64((r.opts.Since + time.Second - 1) / time.Second)
-			plo.SinceSeconds = &secs
+			r.marker(stream.KindGap, 0, "resuming from %s cannot be exact (lines without timestamps, or the clock stepped back): lines may repeat or be missing", st.sinceTime.Format(time.RFC3339))
 		}
 	}
 	return plo
+}
+
+// start is where a log request begins: at most one of sinceTime, or tail and/or
+// sinceSeconds; none means the whole log.
+type start struct {
+	tail, sinceSeconds *int64
+	sinceTime          *time.Time
+}
+
+// startOf decides where the next request of a container begins. A resume (a line,
+// or the anchor, to go on from) asks for sinceTime. Otherwise the user's --tail and
+// --since apply to the first read of a container that was there at start, and to
+// --previous; a container that started later (fresh), or the previous container
+// read after a restart, is read whole.
+func startOf(resumeAt time.Time, resumeOK, fresh bool, mode readMode, o LogOptions) start {
+	var st start
+	switch {
+	case resumeOK:
+		st.sinceTime = &resumeAt
+	case !fresh && mode != readPrevious || o.Previous:
+		if o.TailLines >= 0 {
+			tail := o.TailLines
+			st.tail = &tail
+		}
+		if o.Since > 0 {
+			secs := int64((o.Since + time.Second - 1) / time.Second)
+			st.sinceSeconds = &secs
+		}
+	}
+	return st
 }
 
 func terminatedReason(st containerState) string {

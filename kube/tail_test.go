@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -1028,5 +1029,70 @@ func TestContainerStreamCrashLoopBackOff(t *testing.T) {
 	}
 	if m := sink.markers(stream.KindGap); len(m) > 0 {
 		t.Errorf("gap markers %+v", m)
+	}
+}
+
+func TestStartOf(t *testing.T) {
+	at := t0.Add(3 * time.Second)
+	i64 := func(v int64) *int64 { return &v }
+	cases := []struct {
+		name     string
+		resumeOK bool
+		fresh    bool
+		mode     readMode
+		opts     LogOptions
+		want     start
+	}{
+		{name: "first read: tail and since", opts: LogOptions{TailLines: 3, Since: 1500 * time.Millisecond}, want: start{tail: i64(3), sinceSeconds: i64(2)}},
+		{name: "first read: all", opts: LogOptions{TailLines: -1}},
+		{name: "first read: tail 0", opts: LogOptions{TailLines: 0}, want: start{tail: i64(0)}},
+		{name: "resume wins over tail", resumeOK: true, opts: LogOptions{TailLines: 0, Since: time.Minute}, want: start{sinceTime: &at}},
+		{name: "fresh container: whole log", fresh: true, opts: LogOptions{TailLines: 3}},
+		{name: "previous after a restart: whole log", mode: readPrevious, opts: LogOptions{TailLines: 3}},
+		{name: "--previous: tail applies", mode: readPrevious, opts: LogOptions{TailLines: 3, Previous: true}, want: start{tail: i64(3)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := startOf(at, tc.resumeOK, tc.fresh, tc.mode, tc.opts)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("startOf = tail %v since %v time %v; want tail %v since %v time %v",
+					deref(got.tail), deref(got.sinceSeconds), got.sinceTime, deref(tc.want.tail), deref(tc.want.sinceSeconds), tc.want.sinceTime)
+			}
+		})
+	}
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func TestAnchorBack(t *testing.T) {
+	i64 := func(v int64) *int64 { return &v }
+	since := metav1.NewTime(t0)
+	cases := []struct {
+		name   string
+		plo    corev1.PodLogOptions
+		want   time.Duration
+		wantOK bool
+	}{
+		{name: "tail 0", plo: corev1.PodLogOptions{Follow: true, TailLines: i64(0)}, wantOK: true},
+		{name: "tail 0 and since: tail 0 rules", plo: corev1.PodLogOptions{Follow: true, TailLines: i64(0), SinceSeconds: i64(60)}, wantOK: true},
+		{name: "since alone", plo: corev1.PodLogOptions{Follow: true, SinceSeconds: i64(90)}, want: 90 * time.Second, wantOK: true},
+		{name: "tail N: sent again", plo: corev1.PodLogOptions{Follow: true, TailLines: i64(10)}},
+		{name: "tail N and since: sent again", plo: corev1.PodLogOptions{Follow: true, TailLines: i64(10), SinceSeconds: i64(9)}},
+		{name: "whole log", plo: corev1.PodLogOptions{Follow: true}},
+		{name: "no follow", plo: corev1.PodLogOptions{TailLines: i64(0)}},
+		{name: "a resume", plo: corev1.PodLogOptions{Follow: true, SinceTime: &since}},
+		{name: "previous", plo: corev1.PodLogOptions{Follow: true, Previous: true, TailLines: i64(0)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, ok := anchorBack(&tc.plo); got != tc.want || ok != tc.wantOK {
+				t.Errorf("anchorBack = %v, %v; want %v, %v", got, ok, tc.want, tc.wantOK)
+			}
+		})
 	}
 }
