@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gws "github.com/gorilla/websocket"
@@ -824,8 +825,9 @@ var errPathDead = errors.New("the API server stopped answering while the log req
 // log request only once the kubelet has written the first byte, which for a quiet
 // container may be hours away, so silence proves nothing and no read deadline may end
 // the wait. Instead the path is checked: every probeInterval the pod is fetched
-// through the same API server; when that fails, cancel ends the request with the
-// reason and the caller reconnects. The first good check reports the stream live
+// through the same API server (unless another stream of the client just did); when
+// that fails, cancel ends the request with the reason and the caller reconnects. A
+// dead socket under a live API server is TCP keep-alive's to notice (logKeepAlive). The first good check reports the stream live
 // (the API server is there; the kubelet has just not written yet).
 func (s *ContainerStream) waitFirstByte(ctx context.Context, cancel context.CancelCauseFunc, d *deliverer) (stop func()) {
 	if s.serverTime == nil {
@@ -847,9 +849,17 @@ func (s *ContainerStream) waitFirstByte(ctx context.Context, cancel context.Canc
 				return
 			case <-t.C:
 			}
-			pctx, pcancel := context.WithTimeout(ctx, every)
-			_, err := s.serverTime(pctx)
-			pcancel()
+			var err error
+			if last, ok := pathOK.Load(s.client); !ok || time.Since(time.Unix(0, last.(*atomic.Int64).Load())) >= every {
+				// No stream of this client proved the path alive lately: check it.
+				pctx, pcancel := context.WithTimeout(ctx, every)
+				_, err = s.serverTime(pctx)
+				pcancel()
+				if err == nil {
+					v, _ := pathOK.LoadOrStore(s.client, new(atomic.Int64))
+					v.(*atomic.Int64).Store(time.Now().UnixNano())
+				}
+			}
 			select {
 			case <-done:
 				return
@@ -865,6 +875,11 @@ func (s *ContainerStream) waitFirstByte(ctx context.Context, cancel context.Canc
 	}()
 	return func() { close(done); wg.Wait() }
 }
+
+// pathOK holds, per *Client, when (Unix ns, an *atomic.Int64) a check of the path
+// to the API server last succeeded: the streams of one client share one path, so
+// many quiet streams cost one GET per probe interval, not one each.
+var pathOK sync.Map
 
 // probeInterval is how often a log request that waits for its first byte checks the
 // path: three ping intervals (15 s by default).
