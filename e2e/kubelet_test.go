@@ -246,13 +246,14 @@ func TestKubeletLongLinesSplitIntoPartialRecords(t *testing.T) {
 			long++
 		}
 	}
-	midLine := 0
+	midLine, withSince := 0, 0
 	sinceRE := regexp.MustCompile(`sinceTime=([0-9T:%A-Z-]+)`)
 	for _, l := range kubeletLog(t, pod, "log request") {
 		m := sinceRE.FindStringSubmatch(l)
 		if m == nil {
 			continue
 		}
+		withSince++
 		since, _ := time.Parse(time.RFC3339, strings.ReplaceAll(m[1], "%3A", ":"))
 		b, err := bed.cs.CoreV1().Pods("logs-test").GetLogs(pod, &corev1.PodLogOptions{Container: "app", Timestamps: true,
 			SinceTime: &metav1.Time{Time: since}}).DoRaw(ctx)
@@ -263,8 +264,8 @@ func TestKubeletLongLinesSplitIntoPartialRecords(t *testing.T) {
 	if long < 5 {
 		t.Fatalf("%d long lines delivered, want 5", long)
 	}
-	t.Logf("long lines: %d lines delivered (seq 1..%d), %d of them 40000 bytes, identical to the kubelet's; %d breaks, %d resumes started inside a long line (unprefixed piece, dropped)",
-		len(got), len(got), long, breaks, midLine)
+	t.Logf("long lines: %d lines delivered (seq 1..%d), %d of them 40000 bytes, identical to the kubelet's; %d breaks, %d log requests with a sinceTime (503s during the holds included), %d of them starting inside a long line (an unprefixed piece, which tailui dropped)",
+		len(got), len(got), long, breaks, withSince, midLine)
 }
 
 // TestKubeletCrashLoopBackOff: a container that dies every 30 lines and waits 3 s in
@@ -291,6 +292,9 @@ func TestKubeletCrashLoopBackOff(t *testing.T) {
 	contiguous(t, s, 1)
 	if !sawWaiting {
 		t.Error("never saw the CrashLoopBackOff status shape")
+	}
+	if m := markers(r.stderr.Bytes(), "reconnect"); len(m) > 0 {
+		t.Errorf("reconnect markers in a crash loop: %q", m)
 	}
 	t.Logf("crash loop: %d restarts marked, %d lines delivered (seq 1..%d, every instance, once), gap markers %d, reconnect markers %d",
 		len(markers(r.stderr.Bytes(), "restart")), len(s), s[len(s)-1], len(markers(r.stderr.Bytes(), "gap")), len(markers(r.stderr.Bytes(), "reconnect")))
