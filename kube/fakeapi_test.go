@@ -102,6 +102,10 @@ type logReply struct {
 	// onIdle runs once, when a following response has sent everything there is
 	// (e.g. to write more lines once the response is surely under way).
 	onIdle func()
+	// holdHeaders answers (upgrade or headers) only once the log has grown past
+	// its length at the request, as a real kubelet's headers leave with the first
+	// byte and the API server waits for them.
+	holdHeaders bool
 }
 
 // fakeAPI is the scripted API server.
@@ -119,6 +123,13 @@ type fakeAPI struct {
 	rng    *rand.Rand
 	done   chan struct{} // closed when the test ends: hung handlers return
 	maxCut int           // largest frame (2048 like the API server)
+	// date, when set, is the Date header of pod GETs: the API server's clock, in
+	// the scripted logs' time.
+	date    time.Time
+	podGETs int // GETs of the pod
+	// podDown makes pod GETs fail with 503 (the path to the API server is broken).
+	podDown bool
+	podGot  chan struct{} // closed and replaced at every pod GET
 }
 
 func newFakeAPI(t *testing.T, pods ...*corev1.Pod) *fakeAPI {
@@ -265,6 +276,21 @@ func writeStatus(w http.ResponseWriter, st metav1.Status) {
 }
 
 func (fa *fakeAPI) servePod(w http.ResponseWriter, r *http.Request) {
+	fa.mu.Lock()
+	fa.podGETs++
+	date, down := fa.date, fa.podDown
+	if fa.podGot != nil {
+		close(fa.podGot)
+	}
+	fa.podGot = make(chan struct{})
+	fa.mu.Unlock()
+	if down {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	if !date.IsZero() {
+		w.Header().Set("Date", date.UTC().Format(http.TimeFormat))
+	}
 	p, err := fa.store.CoreV1().Pods(r.PathValue("ns")).Get(r.Context(), r.PathValue("name"), metav1.GetOptions{})
 	if err != nil {
 		writeStatus(w, apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, r.PathValue("name")).ErrStatus)
@@ -348,8 +374,14 @@ func (fa *fakeAPI) serveLog(w http.ResponseWriter, r *http.Request) {
 			writeStatus(w, badRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", req.container, name)))
 			return
 		}
+	case cs.State.Waiting != nil && cs.LastTerminationState.Terminated != nil:
+		// CrashLoopBackOff: the kubelet serves the dead container's log.
+		id, running = cs.LastTerminationState.Terminated.ContainerID, false
 	case cs.State.Waiting != nil:
 		writeStatus(w, badRequest(fmt.Sprintf("container %q in pod %q is waiting to start: %s", req.container, name, cs.State.Waiting.Reason)))
+		return
+	}
+	if rep.holdHeaders && !fa.waitForGrowth(r.Context(), id) {
 		return
 	}
 	if rep.refuseUpgrade && req.websocket {
@@ -387,6 +419,56 @@ func (fa *fakeAPI) serveLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fa.stream(req, rep, ns, name, id, running, out)
+}
+
+// waitForGrowth waits until container id's log has more entries than now; false
+// when the request or the test ended first.
+func (fa *fakeAPI) waitForGrowth(ctx context.Context, id string) bool {
+	length := func() (int, chan struct{}) {
+		fa.mu.Lock()
+		defer fa.mu.Unlock()
+		if l := fa.logs[id]; l != nil {
+			return len(l.entries), fa.notify
+		}
+		return 0, fa.notify
+	}
+	start, _ := length()
+	for {
+		n, ch := length()
+		if n > start {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
+		case <-fa.done:
+			return false
+		}
+	}
+}
+
+// waitPodGETs waits until the pod was fetched n times.
+func (fa *fakeAPI) waitPodGETs(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		fa.mu.Lock()
+		got := fa.podGETs
+		if fa.podGot == nil {
+			fa.podGot = make(chan struct{})
+		}
+		ch := fa.podGot
+		fa.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("the pod was fetched %d times, want %d", got, n)
+		}
+	}
 }
 
 // stillRunning reports whether container c of pod ns/name still runs as id: the
@@ -587,6 +669,20 @@ func restartContainer(p *corev1.Pod, c, newID string) {
 		cs.ContainerID = newID
 		cs.RestartCount++
 		cs.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	}
+}
+
+// crashLoop puts container c in the kubelet's CrashLoopBackOff shape: waiting, with
+// the dead container's ID in containerID and in lastState.terminated.
+func crashLoop(p *corev1.Pod, c string) {
+	for i := range p.Status.ContainerStatuses {
+		cs := &p.Status.ContainerStatuses[i]
+		if cs.Name == c {
+			cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+				ContainerID: cs.ContainerID, ExitCode: 1, Reason: "Error"}}
+			cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
+				Message: "back-off 10s restarting failed container=" + c + " pod=" + p.Name + "_" + p.Namespace + "(" + string(p.UID) + ")"}}
+		}
 	}
 }
 

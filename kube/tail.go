@@ -9,14 +9,16 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gws "github.com/gorilla/websocket"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/transport/websocket"
+	"k8s.io/client-go/rest"
 
 	"github.com/tailui/tailui/stream"
 )
@@ -102,6 +104,12 @@ type ContainerStream struct {
 	changed <-chan struct{}
 	// transport is the one that worked last (auto settles on the first success).
 	transport Transport
+	// ws dials log WebSockets (made on first use).
+	ws *wsDialer
+	// serverTime GETs the pod and returns the API server's clock (its Date header):
+	// the anchor of a resume when nothing was read yet, and the proof that the path
+	// to the API server is alive while a log request waits for its first byte.
+	serverTime func(ctx context.Context) (time.Time, error)
 }
 
 var _ stream.Source = (*ContainerStream)(nil)
@@ -117,7 +125,39 @@ func NewContainerStream(c *Client, t Target, opts LogOptions, origin *stream.Ori
 		}
 		return p, err
 	}
+	s.serverTime = s.getServerTime
 	return s
+}
+
+// getServerTime GETs the pod through the API server and returns the time in the
+// answer's Date header (second precision, rounded down). Without a REST client to
+// read headers from (fake clientsets) it GETs the pod and returns the local time.
+func (s *ContainerStream) getServerTime(ctx context.Context) (time.Time, error) {
+	rc, ok := s.client.Clientset.CoreV1().RESTClient().(*rest.RESTClient)
+	if !ok || rc == nil || rc.Client == nil {
+		_, err := s.lookup(ctx, s.target.Namespace, s.target.Pod)
+		return time.Now(), err
+	}
+	u := rc.Get().Namespace(s.target.Namespace).Resource("pods").Name(s.target.Pod).URL()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := rc.Client.Do(req)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<20))
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
+		return time.Time{}, fmt.Errorf("kube: check the pod: HTTP %d", resp.StatusCode)
+	}
+	t, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("kube: check the pod: no Date in the answer: %w", err)
+	}
+	return t.UTC(), nil
 }
 
 // Origin returns the origin shared by the stream's lines.
@@ -164,6 +204,9 @@ type runner struct {
 	// partialRetried is set once a one-shot read that ended mid-line was read again.
 	partialRetried bool
 	resuming       bool // the next lines continue a stream that ended or broke
+	// anchorTried is set once the first follow request of this container was
+	// anchored (or could not be) to the API server's clock.
+	anchorTried bool
 }
 
 // Run follows the container until ctx ends or the container is gone for good.
@@ -206,7 +249,7 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return r.fail(Explain(err))
 	}
-	st := stateOf(pod, r.target.Kind, r.target.Container)
+	st := containerStateOf(pod, r.target.Kind, r.target.Container)
 	if st.PodDeleted {
 		return r.fail(fmt.Sprintf("pod %q not found in namespace %q", r.target.Pod, r.target.Namespace))
 	}
@@ -238,7 +281,9 @@ func (r *runner) run(ctx context.Context) error {
 			continue
 		}
 
-		sess, err := r.open(ctx, r.request(mode), mode)
+		plo := r.request(mode)
+		r.anchor(ctx, plo)
+		sess, err := r.open(ctx, plo, mode)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -307,7 +352,7 @@ func (r *runner) run(ctx context.Context) error {
 					err = fmt.Errorf("checking the pod: %s", Explain(lerr))
 				}
 			default:
-				st = stateOf(pod, r.target.Kind, r.target.Container)
+				st = containerStateOf(pod, r.target.Kind, r.target.Container)
 				switch {
 				case st.PodDeleted || st.ContainerGone:
 					return r.finish(st, "")
@@ -366,6 +411,30 @@ func (r *runner) run(ctx context.Context) error {
 	return nil
 }
 
+// containerStateOf is stateOf, reading the kubelet's CrashLoopBackOff shape as what
+// it is: the container terminated and will restart. The kubelet shows a crashed
+// container waiting (reason CrashLoopBackOff) with the dead container's ID both in
+// containerID and in lastState.terminated, and serves that dead container's log;
+// read as "waiting", the stream would reconnect to it again and again until the
+// next one runs.
+func containerStateOf(p *corev1.Pod, kind ContainerKind, name string) containerState {
+	st := stateOf(p, kind, name)
+	if p == nil || st.ID == "" || st.Running || st.Terminated != nil || st.LastID != st.ID {
+		return st
+	}
+	for _, list := range [][]corev1.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses} {
+		for i := range list {
+			cs := &list[i]
+			if cs.Name == name && cs.State.Waiting != nil && cs.LastTerminationState.Terminated != nil {
+				st.Terminated = cs.LastTerminationState.Terminated
+				st.WillRestart = willRestart(p, kind, name, st.Terminated.ExitCode)
+				return st
+			}
+		}
+	}
+	return st
+}
+
 // newContainer switches to a container that replaced the one read so far, saying so
 // when containers in between came and went unread.
 func (r *runner) newContainer(st containerState) readMode {
@@ -381,10 +450,49 @@ func (r *runner) newContainer(st containerState) readMode {
 func (r *runner) afterRestart(restarts int32) readMode {
 	r.marker(stream.KindRestart, int(restarts), "container restarted (restart #%d); lines below come from the new container", restarts)
 	r.resume = stream.PodResume{}
+	r.anchorTried = true // a new container is read from its first line
 	r.fresh = true
 	r.attempt = 0
 	r.resuming = false
 	return readFollow
+}
+
+// anchor notes, before the first follow request of a container, the API server's
+// time, when a resume before any line arrived could not otherwise be exact: with
+// --tail 0 (and --since) the original options, sent again, would skip whatever was
+// written during the break. The resume then asks for sinceTime = that time (minus
+// --since), and nothing written after the first request opened is lost.
+func (r *runner) anchor(ctx context.Context, plo *corev1.PodLogOptions) {
+	if r.anchorTried || r.serverTime == nil {
+		return
+	}
+	back, ok := anchorBack(plo)
+	if !ok {
+		return
+	}
+	t, err := r.serverTime(ctx)
+	if err != nil {
+		return // the request will fail the same way; the next one tries again
+	}
+	r.anchorTried = true
+	r.resume.Anchor(t.Add(-back))
+}
+
+// anchorBack reports whether a follow request that starts with plo needs an anchor,
+// and how far before the server's time of the request its window begins: with
+// tailLines=0 (no backlog) it begins at that time, with sinceSeconds alone that much
+// earlier. A request for the whole log or its last N lines, sent again, loses nothing
+// new; a resume (sinceTime) or a previous container needs none.
+func anchorBack(plo *corev1.PodLogOptions) (time.Duration, bool) {
+	switch {
+	case !plo.Follow || plo.SinceTime != nil || plo.Previous:
+		return 0, false
+	case plo.TailLines != nil && *plo.TailLines == 0:
+		return 0, true
+	case plo.TailLines == nil && plo.SinceSeconds != nil:
+		return time.Duration(*plo.SinceSeconds) * time.Second, true
+	}
+	return 0, false
 }
 
 // request builds the log options of the next read.
@@ -394,22 +502,47 @@ func (r *runner) request(mode readMode) *corev1.PodLogOptions {
 	if r.opts.LimitBytes > 0 {
 		plo.LimitBytes = &r.opts.LimitBytes
 	}
-	if since, ok := r.resume.SinceTime(); ok {
-		t := metav1.NewTime(since)
+	resumeAt, resumeOK := r.resume.SinceTime()
+	st := startOf(resumeAt, resumeOK, r.fresh, mode, r.opts)
+	plo.TailLines, plo.SinceSeconds = st.tail, st.sinceSeconds
+	if st.sinceTime != nil {
+		t := metav1.NewTime(*st.sinceTime)
 		plo.SinceTime = &t
 		if !r.resume.Begin() {
-			r.marker(stream.KindGap, 0, "resuming from %s cannot be exact (lines without timestamps, or the clock stepped back): lines may repeat or be missing", since.Format(time.RFC3339))
-		}
-	} else if !r.fresh && mode != readPrevious || r.opts.Previous {
-		if r.opts.TailLines >= 0 {
-			plo.TailLines = &r.opts.TailLines
-		}
-		if r.opts.Since > 0 {
-			secs := int64((r.opts.Since + time.Second - 1) / time.Second)
-			plo.SinceSeconds = &secs
+			r.marker(stream.KindGap, 0, "resuming from %s cannot be exact (lines without timestamps, or the clock stepped back): lines may repeat or be missing", st.sinceTime.Format(time.RFC3339))
 		}
 	}
 	return plo
+}
+
+// start is where a log request begins: at most one of sinceTime, or tail and/or
+// sinceSeconds; none means the whole log.
+type start struct {
+	tail, sinceSeconds *int64
+	sinceTime          *time.Time
+}
+
+// startOf decides where the next request of a container begins. A resume (a line,
+// or the anchor, to go on from) asks for sinceTime. Otherwise the user's --tail and
+// --since apply to the first read of a container that was there at start, and to
+// --previous; a container that started later (fresh), or the previous container
+// read after a restart, is read whole.
+func startOf(resumeAt time.Time, resumeOK, fresh bool, mode readMode, o LogOptions) start {
+	var st start
+	switch {
+	case resumeOK:
+		st.sinceTime = &resumeAt
+	case !fresh && mode != readPrevious || o.Previous:
+		if o.TailLines >= 0 {
+			tail := o.TailLines
+			st.tail = &tail
+		}
+		if o.Since > 0 {
+			secs := int64((o.Since + time.Second - 1) / time.Second)
+			st.sinceSeconds = &secs
+		}
+	}
+	return st
 }
 
 func terminatedReason(st containerState) string {
@@ -463,7 +596,7 @@ func (s *ContainerStream) waitForChange(ctx context.Context, old containerState)
 		if err != nil {
 			continue
 		}
-		st := stateOf(pod, s.target.Kind, s.target.Container)
+		st := containerStateOf(pod, s.target.Kind, s.target.Container)
 		if st.PodDeleted || st.ContainerGone {
 			return st, true
 		}
@@ -497,7 +630,8 @@ func prefixed(p, s string) string {
 // open runs one request to the end and delivers its lines.
 func (r *runner) open(ctx context.Context, plo *corev1.PodLogOptions, mode readMode) (session, error) {
 	s := r.ContainerStream
-	d := &deliverer{s: s, sink: r.sink, resume: &r.resume, resuming: r.resuming, attempt: r.attempt, start: time.Now()}
+	d := &deliverer{s: s, sink: r.sink, resume: &r.resume, resuming: r.resuming, attempt: r.attempt, start: time.Now(),
+		since: plo.SinceTime != nil || plo.SinceSeconds != nil}
 	defer func() { r.resuming = d.resuming }()
 	var err error
 	switch s.transport {
@@ -557,22 +691,44 @@ func (s *ContainerStream) logRequest(plo *corev1.PodLogOptions) *http.Request {
 }
 
 func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer, proto string) error {
-	rt, holder, err := websocket.RoundTripperFor(s.client.Config)
-	if err != nil {
-		return fmt.Errorf("kube: websocket transport: %w", err)
+	if s.ws == nil {
+		ws, err := newKubeWSDialer(s.client.Config)
+		if err != nil {
+			return fmt.Errorf("kube: websocket transport: %w", err)
+		}
+		// The handshake through the API server completes only when the kubelet has
+		// written its first byte: no time limit, TCP keep-alive probes for a dead
+		// peer, and checks of the API server (waitFirstByte) for a dead path.
+		ws.untimed = true
+		ws.dial = withKeepAlive(ws.dial, logKeepAlive)
+		s.ws = ws
 	}
-	hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req := s.logRequest(plo).WithContext(hctx)
-	conn, err := websocket.Negotiate(rt, holder, req, proto)
+	dialer := *s.ws
+	dialer.protocols = []string{proto}
+	u := s.logRequest(plo).URL
+	hctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := s.waitFirstByte(hctx, cancel, d)
+	conn, err := dialer.Dial(hctx, u, nil)
+	stop()
 	if err != nil {
+		if cause := context.Cause(hctx); cause != nil && ctx.Err() == nil {
+			return cause
+		}
 		// A refusal that carries a Status (RBAC, pod gone, container not ready) is
 		// the API server's answer: return it as such, for apierrors.IsNotFound & co.
-		var se *apierrors.StatusError
-		if cause, ok := upgradeCause(err); ok && errors.As(cause, &se) {
-			return se
+		var re *ResponseError
+		if errors.As(err, &re) {
+			if re.Status != nil {
+				return &apierrors.StatusError{ErrStatus: *re.Status}
+			}
+			return &httpstream.UpgradeFailureError{Cause: re}
 		}
 		return err
+	}
+	if conn.Subprotocol() != proto {
+		_ = conn.Close()
+		return &httpstream.UpgradeFailureError{Cause: fmt.Errorf("invalid protocol, expected %q, got %q", proto, conn.Subprotocol())}
 	}
 	d.opened()
 	ping := s.opts.pingInterval()
@@ -629,12 +785,20 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 }
 
 func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer) error {
-	rc, err := s.client.Clientset.CoreV1().Pods(s.target.Namespace).GetLogs(s.target.Pod, plo).Stream(ctx)
+	hctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := s.waitFirstByte(hctx, cancel, d)
+	rc, err := s.client.Clientset.CoreV1().Pods(s.target.Namespace).GetLogs(s.target.Pod, plo).Stream(hctx)
+	stop()
 	if err != nil {
+		if cause := context.Cause(hctx); cause != nil && ctx.Err() == nil {
+			return cause
+		}
 		return err
 	}
 	defer rc.Close()
 	d.opened()
+	ctx = hctx
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := rc.Read(buf)
@@ -655,6 +819,74 @@ func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOption
 	}
 }
 
+// errPathDead says the API server stopped answering while a log request waited for
+// its first byte.
+var errPathDead = errors.New("the API server stopped answering while the log request waited for its first line")
+
+// waitFirstByte watches a log request until stop is called. The API server answers a
+// log request only once the kubelet has written the first byte, which for a quiet
+// container may be hours away, so silence proves nothing and no read deadline may end
+// the wait. Instead the path is checked: every probeInterval the pod is fetched
+// through the same API server (unless another stream of the client just did); when
+// that fails, cancel ends the request with the reason and the caller reconnects. A
+// dead socket under a live API server is TCP keep-alive's to notice (logKeepAlive). The first good check reports the stream live
+// (the API server is there; the kubelet has just not written yet).
+func (s *ContainerStream) waitFirstByte(ctx context.Context, cancel context.CancelCauseFunc, d *deliverer) (stop func()) {
+	if s.serverTime == nil {
+		return func() {}
+	}
+	every := s.probeInterval()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTimer(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-done:
+				return
+			case <-t.C:
+			}
+			var err error
+			if last, ok := pathOK.Load(s.client); !ok || time.Since(time.Unix(0, last.(*atomic.Int64).Load())) >= every {
+				// No stream of this client proved the path alive lately: check it.
+				pctx, pcancel := context.WithTimeout(ctx, every)
+				_, err = s.serverTime(pctx)
+				pcancel()
+				if err == nil {
+					v, _ := pathOK.LoadOrStore(s.client, new(atomic.Int64))
+					v.(*atomic.Int64).Store(time.Now().UnixNano())
+				}
+			}
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err != nil && ctx.Err() == nil {
+				cancel(fmt.Errorf("%w (%s)", errPathDead, Explain(err)))
+				return
+			}
+			d.opened()
+			t.Reset(every)
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// pathOK holds, per *Client, when (Unix ns, an *atomic.Int64) a check of the path
+// to the API server last succeeded: the streams of one client share one path, so
+// many quiet streams cost one GET per probe interval, not one each.
+var pathOK sync.Map
+
+// probeInterval is how often a log request that waits for its first byte checks the
+// path: three ping intervals (15 s by default).
+func (s *ContainerStream) probeInterval() time.Duration { return 3 * s.opts.pingInterval() }
+
 // deliverer turns raw chunks into lines: reassembly, timestamps, exact-resume skips,
 // sanitizing, batching.
 type deliverer struct {
@@ -671,11 +903,22 @@ type deliverer struct {
 	noTime   int // lines without a parseable timestamp
 
 	shortShown bool // the gap marker of a resume that found too few repeats was written
+	// since says the request had a since time: the kubelet filters its CRI records
+	// one by one, so the first it sends may be the rest of a line split into partial
+	// records, without a timestamp (ReadLogs prefixes only a record that starts a
+	// line). Such a piece, before the first stamped line, is dropped: its line began
+	// before the since time (delivered already, or older than asked for).
+	since     bool
+	timedSeen bool
+	openOnce  sync.Once
 }
 
-// opened is called once the stream is established.
+// opened is called once the stream is established, or the API server is known to
+// be waiting for the kubelet's first byte; it reports the stream live once.
 func (d *deliverer) opened() {
-	d.sink.Status(stream.Status{Origin: d.s.origin, State: stream.StateLive, At: d.s.opts.now()})
+	d.openOnce.Do(func() {
+		d.sink.Status(stream.Status{Origin: d.s.origin, State: stream.StateLive, At: d.s.opts.now()})
+	})
 }
 
 func (d *deliverer) feed(chunk []byte) {
@@ -697,6 +940,11 @@ func (d *deliverer) flushPartial() {
 
 func (d *deliverer) line(raw []byte) {
 	t, rest, ok := stream.SplitTimestamp(raw)
+	if !ok && d.since && !d.timedSeen {
+		d.skipped++
+		return
+	}
+	d.timedSeen = d.timedSeen || ok
 	if !ok {
 		d.noTime++
 		rest = raw
@@ -708,6 +956,9 @@ func (d *deliverer) line(raw []byte) {
 		d.resuming = false
 		since, _ := d.resume.SinceTime()
 		text := fmt.Sprintf("resumed from %s: %d repeated line(s) skipped", since.Format(time.RFC3339), d.skipped)
+		if d.resume.Anchored() {
+			text = fmt.Sprintf("resumed from %s, when the stream opened (no line had arrived before the break): lines written in that second just before it opened may appear too", since.Format(time.RFC3339))
+		}
 		if d.attempt > 1 {
 			text += fmt.Sprintf(" (after %d attempts)", d.attempt)
 		}

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -407,15 +408,9 @@ func TestContainerStreamFirstReadOnlyTakesTailAndSince(t *testing.T) {
 		wantTail  string
 		wantSince string
 		wantFirst int // index of the first line shown
-		// resumeRepeats: the resume repeats the first request's tail and since.
-		resumeRepeats bool
 	}{
 		{name: "tail and since", opts: LogOptions{TailLines: 3, Since: 90 * time.Second}, wantTail: "3", wantSince: "90", wantFirst: 7},
 		{name: "since rounds up", opts: LogOptions{TailLines: -1, Since: 1500 * time.Millisecond}, wantSince: "2"},
-		// Nothing was delivered before the break, so there is no sinceTime to resume
-		// from and the resume repeats tailLines=0: lines written during the break
-		// are not shown (see the report; not changed here).
-		{name: "tail 0", opts: LogOptions{TailLines: 0}, wantTail: "0", wantFirst: 10, resumeRepeats: true},
 		{name: "a fresh container is read whole", opts: LogOptions{TailLines: 3, Since: time.Minute}, fresh: true},
 	}
 	for _, tc := range cases {
@@ -449,15 +444,75 @@ func TestContainerStreamFirstReadOnlyTakesTailAndSince(t *testing.T) {
 					r.tailLines, r.sinceSeconds, r.sinceTime, tc.wantTail, tc.wantSince)
 			}
 			for i, r := range reqs[1:] {
-				if tc.resumeRepeats {
-					if r.tailLines != tc.wantTail || r.sinceSeconds != tc.wantSince {
-						t.Errorf("request %d tail=%q sinceSeconds=%q", i+1, r.tailLines, r.sinceSeconds)
-					}
-					continue
-				}
 				if r.tailLines != "" || r.sinceSeconds != "" {
 					t.Errorf("request %d tail=%q sinceSeconds=%q: a resume uses sinceTime only", i+1, r.tailLines, r.sinceSeconds)
 				}
+			}
+		})
+	}
+}
+
+// TestContainerStreamTailZeroResumesFromOpenTime: a --tail 0 (or --since) follow that
+// breaks before its first line resumes from the time the first request opened, by
+// the API server's clock (the Date of a GET of the pod), so the lines written during
+// the break arrive, after a marker that lines of that second written just before the
+// open may appear too.
+func TestContainerStreamTailZeroResumesFromOpenTime(t *testing.T) {
+	opened := t0.Add(5 * time.Second) // the API server's clock when the stream opens
+	cases := []struct {
+		name      string
+		opts      LogOptions
+		wantSince string
+	}{
+		{name: "tail 0", opts: LogOptions{TailLines: 0}, wantSince: "2026-03-04T05:06:12Z"},
+		{name: "tail 0 and since", opts: LogOptions{TailLines: 0, Since: time.Minute}, wantSince: "2026-03-04T05:06:12Z"},
+		// Nothing from the last 3 s existed when it opened (the fake kubelet ignores
+		// sinceSeconds: its log starts empty).
+		{name: "since", opts: LogOptions{TailLines: -1, Since: 3 * time.Second}, wantSince: "2026-03-04T05:06:09Z"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fa := newFakeAPI(t, runningPod("ns", "p", "app"))
+			fa.date = opened
+			old := numbered("old", 0, 4, t0, 300*time.Millisecond)                             // long before the open
+			justBefore := logEntry{t: opened.Add(100 * time.Millisecond), text: "just before"} // same second, before the open
+			if tc.name == "since" {
+				fa.setLog(appID, nil, false) // nothing in the last 3 s when it opened
+			} else {
+				fa.setLog(appID, append(old, justBefore), false)
+			}
+			during := numbered("during", 0, 3, opened.Add(2*time.Second), time.Millisecond)
+			fa.setScript(func(req logReq) logReply {
+				if req.n == 0 {
+					// The stream breaks with nothing sent; lines come while it is down.
+					return logReply{closeWhenIdle: true, end: endDrop, atEnd: func() { fa.appendLog(appID, "", during...) }}
+				}
+				return logReply{}
+			})
+			sink := newLogSink()
+			opts := tc.opts
+			opts.Follow = true
+			opts.Transport = TransportWebSocket
+			startSource(t, newTestStream(fa, opts), sink)
+			want := append([]string{"just before"}, texts(during)...)
+			if tc.name == "since" {
+				want = texts(during)
+			}
+			sink.waitLogs(t, len(want))
+			wantLogs(t, sink, want)
+			reqs := fa.requests()
+			if len(reqs) < 2 {
+				t.Fatalf("%d requests", len(reqs))
+			}
+			if r := reqs[1]; r.sinceTime != tc.wantSince || r.tailLines != "" || r.sinceSeconds != "" {
+				t.Errorf("resume tail=%q sinceSeconds=%q sinceTime=%q; want sinceTime %s only", r.tailLines, r.sinceSeconds, r.sinceTime, tc.wantSince)
+			}
+			m := sink.markers(stream.KindResume)
+			if len(m) != 1 || !strings.Contains(m[0].Text, "when the stream opened") || !strings.Contains(m[0].Text, "may appear") {
+				t.Errorf("resume markers %+v", m)
+			}
+			if g := sink.markers(stream.KindGap); len(g) != 0 {
+				t.Errorf("gap markers %+v", g)
 			}
 		})
 	}
@@ -862,5 +917,182 @@ func TestBackoffBounds(t *testing.T) {
 	}
 	if len(seen) < 2 {
 		t.Error("backoff has no jitter")
+	}
+}
+
+// TestContainerStreamQuietStreamStaysOpen: the API server answers a log request only
+// when the kubelet writes its first byte. A quiet container is waited for, with the
+// path checked by GETs of the pod, for much longer than the ping deadline: no
+// reconnect, no marker, one request; the line arrives when it is written.
+func TestContainerStreamQuietStreamStaysOpen(t *testing.T) {
+	for _, tr := range []Transport{TransportWebSocket, TransportHTTP} {
+		t.Run(tr.String(), func(t *testing.T) {
+			fa := newFakeAPI(t, runningPod("ns", "p", "app"))
+			fa.setLog(appID, nil, false) // (the fake serves tailLines from when it answers: an empty log instead)
+			fa.setScript(func(req logReq) logReply { return logReply{holdHeaders: true} })
+			sink := newLogSink()
+			cs := newTestStream(fa, LogOptions{Follow: true, TailLines: -1, Transport: tr, PingInterval: 100 * time.Millisecond})
+			startSource(t, cs, sink)
+			// Ten checks of the path = ten times the dead-path deadline of pings.
+			fa.waitPodGETs(t, 12)
+			if st := sink.waitStatus(t, stream.StateLive); st.State != stream.StateLive {
+				t.Fatalf("status %v", st.State)
+			}
+			fa.appendLog(appID, "", logEntry{t: t0.Add(time.Minute), text: "finally"})
+			sink.waitLogs(t, 1)
+			wantLogs(t, sink, []string{"finally"})
+			if n := len(fa.requests()); n != 1 {
+				t.Errorf("%d log requests, want 1", n)
+			}
+			for _, k := range []stream.Kind{stream.KindReconnect, stream.KindResume, stream.KindGap} {
+				if m := sink.markers(k); len(m) > 0 {
+					t.Errorf("markers: %+v", m)
+				}
+			}
+		})
+	}
+}
+
+// TestContainerStreamDeadPathWhileWaiting: while a log request waits for its first
+// byte, a failed check of the path (the API server does not answer a GET of the pod)
+// ends the wait and the stream reconnects, then resumes from the open time.
+func TestContainerStreamDeadPathWhileWaiting(t *testing.T) {
+	fa := newFakeAPI(t, runningPod("ns", "p", "app"))
+	fa.date = t0.Add(time.Second)
+	fa.setLog(appID, nil, false)
+	fa.setScript(func(req logReq) logReply {
+		if req.n == 0 {
+			fa.mu.Lock()
+			fa.podDown = true
+			fa.mu.Unlock()
+		}
+		return logReply{holdHeaders: req.n == 0}
+	})
+	sink := newLogSink()
+	cs := newTestStream(fa, LogOptions{Follow: true, TailLines: 0, Transport: TransportWebSocket, PingInterval: 100 * time.Millisecond})
+	startSource(t, cs, sink)
+	sink.waitFor(t, "a reconnect marker", func() bool { return len(sink.markers(stream.KindReconnect)) > 0 })
+	if m := sink.markers(stream.KindReconnect)[0]; !strings.Contains(m.Text, "stopped answering") {
+		t.Errorf("reconnect marker %q", m.Text)
+	}
+	fa.mu.Lock()
+	fa.podDown = false
+	fa.mu.Unlock()
+	fa.appendLog(appID, "", logEntry{t: t0.Add(2 * time.Second), text: "after"})
+	sink.waitLogs(t, 1)
+	wantLogs(t, sink, []string{"after"})
+	if r := fa.requests(); len(r) < 2 || r[len(r)-1].sinceTime != "2026-03-04T05:06:08Z" {
+		t.Errorf("requests %+v", r)
+	}
+}
+
+// TestContainerStreamCrashLoopBackOff: the kubelet's crash-loop shape (waiting with
+// the dead container's ID in status and lastState) is a terminated container about
+// to restart: its last lines are read, the stream waits without reconnecting, and
+// the next container is read from its first line.
+func TestContainerStreamCrashLoopBackOff(t *testing.T) {
+	fa := newFakeAPI(t, runningPod("ns", "p", "app"))
+	first := numbered("first", 0, 12, t0, 100*time.Millisecond)
+	second := numbered("second", 0, 5, t0.Add(20*time.Second), 100*time.Millisecond)
+	fa.setLog(appID, first, false)
+	fa.setLog("containerd://app-2", second, false)
+	fa.setScript(func(req logReq) logReply {
+		if req.n == 0 {
+			// The stream breaks after 10 lines; the container writes 2 more and dies.
+			return logReply{closeAt: 10, end: endDrop, atEnd: func() {
+				fa.updatePod("ns", "p", func(p *corev1.Pod) { crashLoop(p, "app") })
+			}}
+		}
+		return logReply{}
+	})
+	sink := newLogSink()
+	cs := newTestStream(fa, LogOptions{Follow: true, TailLines: -1})
+	changed := make(chan struct{}, 1)
+	cs.changed = changed
+	startSource(t, cs, sink)
+	sink.waitLogs(t, 12)
+	st := sink.waitStatus(t, stream.StateReconnecting)
+	sink.waitFor(t, "waiting for a restart", func() bool {
+		_, sts := sink.snapshot()
+		st = sts[len(sts)-1]
+		return strings.Contains(st.Err, "container terminated: Error, exit code 1; waiting for a restart")
+	})
+	fa.updatePod("ns", "p", func(p *corev1.Pod) { restartContainer(p, "app", "containerd://app-2") })
+	changed <- struct{}{}
+	sink.waitLogs(t, 17)
+	wantLogs(t, sink, append(texts(first), texts(second)...))
+	if rs := sink.markers(stream.KindRestart); len(rs) != 1 {
+		t.Errorf("restart markers %+v, want one", rs)
+	}
+	if m := sink.markers(stream.KindReconnect); len(m) > 1 {
+		t.Errorf("reconnect markers %+v: more than the one of the break", m)
+	}
+	if m := sink.markers(stream.KindGap); len(m) > 0 {
+		t.Errorf("gap markers %+v", m)
+	}
+}
+
+func TestStartOf(t *testing.T) {
+	at := t0.Add(3 * time.Second)
+	i64 := func(v int64) *int64 { return &v }
+	cases := []struct {
+		name     string
+		resumeOK bool
+		fresh    bool
+		mode     readMode
+		opts     LogOptions
+		want     start
+	}{
+		{name: "first read: tail and since", opts: LogOptions{TailLines: 3, Since: 1500 * time.Millisecond}, want: start{tail: i64(3), sinceSeconds: i64(2)}},
+		{name: "first read: all", opts: LogOptions{TailLines: -1}},
+		{name: "first read: tail 0", opts: LogOptions{TailLines: 0}, want: start{tail: i64(0)}},
+		{name: "resume wins over tail", resumeOK: true, opts: LogOptions{TailLines: 0, Since: time.Minute}, want: start{sinceTime: &at}},
+		{name: "fresh container: whole log", fresh: true, opts: LogOptions{TailLines: 3}},
+		{name: "previous after a restart: whole log", mode: readPrevious, opts: LogOptions{TailLines: 3}},
+		{name: "--previous: tail applies", mode: readPrevious, opts: LogOptions{TailLines: 3, Previous: true}, want: start{tail: i64(3)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := startOf(at, tc.resumeOK, tc.fresh, tc.mode, tc.opts)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("startOf = tail %v since %v time %v; want tail %v since %v time %v",
+					deref(got.tail), deref(got.sinceSeconds), got.sinceTime, deref(tc.want.tail), deref(tc.want.sinceSeconds), tc.want.sinceTime)
+			}
+		})
+	}
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func TestAnchorBack(t *testing.T) {
+	i64 := func(v int64) *int64 { return &v }
+	since := metav1.NewTime(t0)
+	cases := []struct {
+		name   string
+		plo    corev1.PodLogOptions
+		want   time.Duration
+		wantOK bool
+	}{
+		{name: "tail 0", plo: corev1.PodLogOptions{Follow: true, TailLines: i64(0)}, wantOK: true},
+		{name: "tail 0 and since: tail 0 rules", plo: corev1.PodLogOptions{Follow: true, TailLines: i64(0), SinceSeconds: i64(60)}, wantOK: true},
+		{name: "since alone", plo: corev1.PodLogOptions{Follow: true, SinceSeconds: i64(90)}, want: 90 * time.Second, wantOK: true},
+		{name: "tail N: sent again", plo: corev1.PodLogOptions{Follow: true, TailLines: i64(10)}},
+		{name: "tail N and since: sent again", plo: corev1.PodLogOptions{Follow: true, TailLines: i64(10), SinceSeconds: i64(9)}},
+		{name: "whole log", plo: corev1.PodLogOptions{Follow: true}},
+		{name: "no follow", plo: corev1.PodLogOptions{TailLines: i64(0)}},
+		{name: "a resume", plo: corev1.PodLogOptions{Follow: true, SinceTime: &since}},
+		{name: "previous", plo: corev1.PodLogOptions{Follow: true, Previous: true, TailLines: i64(0)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, ok := anchorBack(&tc.plo); got != tc.want || ok != tc.wantOK {
+				t.Errorf("anchorBack = %v, %v; want %v, %v", got, ok, tc.want, tc.wantOK)
+			}
+		})
 	}
 }

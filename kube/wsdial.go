@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	gws "github.com/gorilla/websocket"
@@ -119,6 +120,33 @@ type wsDialer struct {
 	header http.Header
 	// readBuffer sizes gorilla's read buffer (0: its default).
 	readBuffer int
+	// protocols are the subprotocols offered (none when empty).
+	protocols []string
+	// untimed leaves the handshake without a time limit (ctx still bounds it): a pod
+	// log's handshake through the API server completes only once the kubelet has
+	// written the first byte, which a quiet container may do hours later.
+	untimed bool
+}
+
+// logKeepAlive is the TCP keep-alive of sockets that may wait long for their first
+// byte (pod logs): the peer's kernel answers the probes while its program waits, so
+// a path that died is noticed within about Idle+Interval*Count without any request.
+var logKeepAlive = net.KeepAliveConfig{Enable: true, Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 3}
+
+// withKeepAlive returns dial (nil: a plain dialer) with TCP keep-alive probes set by
+// cfg on the connections it makes.
+func withKeepAlive(dial func(ctx context.Context, network, addr string) (net.Conn, error), cfg net.KeepAliveConfig) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if dial == nil {
+		d := &net.Dialer{Timeout: 30 * time.Second, KeepAliveConfig: cfg}
+		return d.DialContext
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok && err == nil {
+			_ = tc.SetKeepAliveConfig(cfg)
+		}
+		return c, err
+	}
 }
 
 // newKubeWSDialer returns a dialer that authenticates as cfg does.
@@ -147,10 +175,13 @@ func newKubeWSDialer(cfg *rest.Config) (*wsDialer, error) {
 
 // Dial opens a WebSocket to u (http, https, ws or wss) with header added to the
 // handshake. A refused handshake with an HTTP answer returns a *ResponseError. The
-// handshake is bounded by ctx and by 30 s.
+// handshake is bounded by ctx and, unless the dialer is untimed, by 30 s.
 func (d *wsDialer) Dial(ctx context.Context, u *url.URL, header http.Header) (*gws.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	if !d.untimed {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
@@ -213,13 +244,45 @@ func (rt *wsRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		NetDialContext:   rt.d.dial,
 		HandshakeTimeout: 30 * time.Second,
 		ReadBufferSize:   rt.d.readBuffer,
+		Subprotocols:     rt.d.protocols,
+	}
+	if rt.d.untimed {
+		dialer.HandshakeTimeout = 0
 	}
 	// gorilla sets the handshake headers itself and refuses duplicates of them.
 	h := req.Header.Clone()
 	for _, k := range []string{"Upgrade", "Connection", "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions", "Sec-Websocket-Protocol"} {
 		h.Del(k)
 	}
+	// gorilla bounds its handshake by a deadline only, never by ctx ending: close
+	// the raw connection when ctx ends before the handshake is done.
+	var (
+		mu  sync.Mutex
+		raw net.Conn
+	)
+	base := dialer.NetDialContext
+	if base == nil {
+		base = (&net.Dialer{Timeout: 30 * time.Second}).DialContext
+	}
+	dialer.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := base(ctx, network, addr)
+		mu.Lock()
+		raw = c
+		mu.Unlock()
+		return c, err
+	}
+	stop := context.AfterFunc(req.Context(), func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if raw != nil {
+			_ = raw.Close()
+		}
+	})
 	conn, resp, err := dialer.DialContext(req.Context(), u.String(), h)
+	if !stop() && err == nil {
+		_ = conn.Close()
+		return nil, req.Context().Err()
+	}
 	if err != nil {
 		if errors.Is(err, gws.ErrBadHandshake) && resp != nil {
 			return nil, responseError("WebSocket handshake with "+redactURL(&u), resp)

@@ -29,6 +29,7 @@ type PodResume struct {
 	has     bool       // a timed line was delivered
 	latest  time.Time  // the latest time delivered
 	untimed bool       // a line without a time was delivered at or after second last
+	anchor  time.Time  // where to resume while no timed line was delivered (zero: none)
 
 	skipping  bool // after Begin, until the first new line
 	left      int  // repeats still expected
@@ -82,14 +83,29 @@ func (r *PodResume) Observe(t time.Time) {
 }
 
 // SinceTime returns the sinceTime to reconnect with, the second of the last line
-// delivered, and reports false when no line with a time was delivered (reconnect
-// with the original options then).
+// delivered, or while none was, the second of the anchor. It reports false when no
+// line with a time was delivered and there is no anchor (reconnect with the original
+// options then).
 func (r *PodResume) SinceTime() (time.Time, bool) {
 	if !r.has {
-		return time.Time{}, false
+		if r.anchor.IsZero() {
+			return time.Time{}, false
+		}
+		return time.Unix(r.anchor.Unix(), 0).UTC(), true
 	}
 	return time.Unix(r.last, 0).UTC(), true
 }
+
+// Anchor sets where a resume starts while no line with a time has been delivered:
+// the time, by the server's clock, from which the first request asked for lines (it
+// opened with tailLines=0, or sinceSeconds), so that a break before the first line
+// loses nothing written after it. Lines of the anchor's second written before it
+// come too (sinceTime has second precision); nothing can be a repeat, as nothing was
+// delivered.
+func (r *PodResume) Anchor(t time.Time) { r.anchor = t }
+
+// Anchored reports whether SinceTime is the anchor's: no timed line was delivered.
+func (r *PodResume) Anchored() bool { return !r.has && !r.anchor.IsZero() }
 
 // Begin arms Skip for a stream reconnected with SinceTime. It reports whether the
 // resume can be exact: false when lines without a time were delivered where the

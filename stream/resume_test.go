@@ -234,3 +234,46 @@ func BenchmarkLokiResume(b *testing.B) {
 		r.Observe(ts, `{app="web", namespace="prod"}`, "GET /api/v1/items 200 1.2ms")
 	}
 }
+
+func TestPodResumeAnchor(t *testing.T) {
+	open := time.Date(2026, 3, 4, 5, 6, 7, 800_000_000, time.UTC)
+	cases := []struct {
+		name         string
+		anchor       time.Time
+		observe      []time.Time
+		wantSince    time.Time
+		wantOK       bool
+		wantAnchored bool
+	}{
+		{name: "nothing delivered, no anchor"},
+		{name: "nothing delivered: the anchor's second", anchor: open,
+			wantSince: open.Truncate(time.Second), wantOK: true, wantAnchored: true},
+		{name: "a line delivered: its second wins", anchor: open, observe: []time.Time{open.Add(3 * time.Second)},
+			wantSince: open.Add(3 * time.Second).Truncate(time.Second), wantOK: true},
+		{name: "only untimed lines: still the anchor", anchor: open, observe: []time.Time{{}},
+			wantSince: open.Truncate(time.Second), wantOK: true, wantAnchored: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var r PodResume
+			if !tc.anchor.IsZero() {
+				r.Anchor(tc.anchor)
+			}
+			for _, o := range tc.observe {
+				r.Observe(o)
+			}
+			since, ok := r.SinceTime()
+			if ok != tc.wantOK || !since.Equal(tc.wantSince) || r.Anchored() != tc.wantAnchored {
+				t.Fatalf("SinceTime %v %v, Anchored %v; want %v %v %v", since, ok, r.Anchored(), tc.wantSince, tc.wantOK, tc.wantAnchored)
+			}
+			if tc.wantAnchored && len(tc.observe) == 0 {
+				if !r.Begin() {
+					t.Fatal("Begin reports inexact for an anchored resume")
+				}
+				if r.Skip(open) || r.Skip(open.Add(time.Second)) {
+					t.Fatal("an anchored resume skips lines: nothing was delivered, nothing repeats")
+				}
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -157,6 +158,10 @@ func pickInstance(c *container, previous bool) (*instance, error) {
 		return c.prev, nil
 	case c.cur != nil:
 		return c.cur, nil
+	case c.prev != nil:
+		// Waiting after a crash (CrashLoopBackOff): the kubelet serves the
+		// lastState.terminated container's log.
+		return c.prev, nil
 	case c.waiting != "":
 		switch c.waiting {
 		case "ErrImagePull":
@@ -183,6 +188,7 @@ func (k *kubelet) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 	ns, podName, cname := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
 	res := logResult{why: "error"}
 	status := http.StatusOK
+	k.log.Info("log request", "pod", ns+"/"+podName, "container", cname, "query", r.URL.RawQuery)
 	defer func() {
 		k.log.Info("served logs", "pod", ns+"/"+podName, "container", cname, "query", r.URL.RawQuery,
 			"status", status, "lines", res.lines, "bytes", res.bytes, "end", res.why,
@@ -210,6 +216,13 @@ func (k *kubelet) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusNotFound, fmt.Sprintf("container %q not found in pod %q", cname, podName))
 		return
 	}
+	c.mu.Lock()
+	held := k.store.now().Before(c.holdUntil)
+	c.mu.Unlock()
+	if held {
+		fail(http.StatusServiceUnavailable, "testbed: log requests of this container are held (a break)")
+		return
+	}
 	in, err := pickInstance(c, opts.previous)
 	if err != nil {
 		fail(http.StatusBadRequest, err.Error())
@@ -224,20 +237,29 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 	_, _ = w.Write([]byte(msg))
 }
 
-// writeLog writes in's log to w as the kubelet does: tailLines picks the start, lines
-// older than since are skipped, limitBytes cuts anywhere (mid-line too), and a follow
-// goes on until the container's run ends, the pod goes, the client leaves, or the
-// spec's cut count is reached. It flushes after each burst.
+// writeLog writes in's log to w as the kubelet's CRI log reader (k8s.io/cri-client
+// pkg/logs ReadLogs) does: a request reads only the current log file (records rotated
+// away before it opened are gone for it); tailLines picks the start among the file's
+// records (a partial record counts as one) and, without follow, how many records are
+// read; records older than since are skipped one by one; the timestamp prefix starts
+// only a record that begins a line (one that follows a partial record, written or
+// skipped, has none), and the partial records of a long line are written joined;
+// limitBytes cuts anywhere (mid-line too); a follow goes on through rotations until
+// the container's run ends, the pod goes, the client leaves, or the spec's cut count
+// is reached. The response headers leave with the first byte of log, not before: the
+// kubelet writes through a flush-on-write writer, so while nothing is written the API
+// server is still waiting for its answer.
 func writeLog(ctx context.Context, w http.ResponseWriter, c *container, in *instance, o logOptions, podStop <-chan struct{}) logResult {
 	var res logResult
-	flusher, _ := w.(http.Flusher)
+	fw := &flushWriter{w: w}
+	fw.f, _ = w.(http.Flusher)
 	if o.stream == "Stderr" {
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusOK)
 		res.why = "stderr is empty"
 		return res // every generated line goes to stdout
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw := bufio.NewWriterSize(fw, 64<<10)
 	remain := o.limit
 	sinceNano := int64(0)
 	if !o.since.IsZero() {
@@ -250,40 +272,48 @@ func writeLog(ctx context.Context, w http.ResponseWriter, c *container, in *inst
 	var stamp [64]byte
 
 	c.mu.Lock()
-	pos := in.base
+	pos := max(in.base, in.fileStart)
 	if o.tail >= 0 {
-		pos = in.count() - o.tail
-		if pos < in.base {
-			pos = in.base
-		}
+		pos = max(pos, in.count()-o.tail)
 	}
 	c.mu.Unlock()
-	// The start is fixed before the headers go out, so a client that has its response
-	// knows which lines it will get.
+	records := int64(-1) // records left to read without follow (-1: to the end)
+	if o.tail >= 0 && !o.follow {
+		records = o.tail
+	}
+	// The start is fixed now; the headers go out with the first byte written.
 	w.Header().Set("Content-Type", "text/plain")
 	w.Header().Set("Transfer-Encoding", "chunked")
-	w.WriteHeader(http.StatusOK)
-	flush(flusher)
+	newLine := true // the next record begins a line
 
 	for {
 		c.mu.Lock()
 		if pos < in.base {
-			pos = in.base // rotated away while we were writing
+			pos = in.base // dropped by the size cap while we were writing
 		}
 		batch := in.lines[pos-in.base:]
 		ended := in.ended()
 		changed := c.changed
+		brk := c.breakCh
 		c.mu.Unlock()
+		if records >= 0 && int64(len(batch)) > records {
+			batch = batch[:records]
+		}
 		pos += int64(len(batch))
 
 		for i := range batch {
 			e := &batch[i]
+			addPrefix := newLine
+			newLine = !e.partial
+			if records > 0 {
+				records--
+			}
 			if e.ts < sinceNano {
 				continue
 			}
 			var err error
 			n := 0
-			if o.timestamps {
+			if o.timestamps && addPrefix {
 				ts := time.Unix(0, e.ts).UTC().AppendFormat(stamp[:0], timeFormatOut)
 				ts = append(ts, ' ')
 				n, err = writeLimited(bw, ts, &remain)
@@ -293,7 +323,7 @@ func writeLog(ctx context.Context, w http.ResponseWriter, c *container, in *inst
 				m, err = writeLimitedString(bw, e.text, &remain)
 				n += m
 			}
-			if err == nil {
+			if err == nil && !e.partial {
 				var m int
 				m, err = writeLimited(bw, []byte{'\n'}, &remain)
 				n += m
@@ -301,17 +331,18 @@ func writeLog(ctx context.Context, w http.ResponseWriter, c *container, in *inst
 			res.bytes += int64(n)
 			if err != nil {
 				_ = bw.Flush()
-				flush(flusher)
 				res.why = "limitBytes"
 				if !errors.Is(err, errLimit) {
 					res.why = "write: " + err.Error()
 				}
 				return res
 			}
+			if e.partial {
+				continue
+			}
 			res.lines++
 			if cut > 0 && res.lines >= cut {
 				_ = bw.Flush()
-				flush(flusher)
 				res.why = "cut"
 				return res
 			}
@@ -320,10 +351,7 @@ func writeLog(ctx context.Context, w http.ResponseWriter, c *container, in *inst
 			res.why = "client gone"
 			return res
 		}
-		if len(batch) > 0 {
-			flush(flusher)
-		}
-		if !o.follow {
+		if !o.follow || records == 0 {
 			res.why = "end of log"
 			return res
 		}
@@ -342,8 +370,26 @@ func writeLog(ctx context.Context, w http.ResponseWriter, c *container, in *inst
 		case <-ctx.Done():
 			res.why = "client gone"
 			return res
+		case <-brk:
+			res.why = "broken by the testbed hook"
+			return res
 		}
 	}
+}
+
+// flushWriter flushes after every write, as the kubelet's flushwriter does: the
+// first write sends the response headers.
+type flushWriter struct {
+	w io.Writer
+	f http.Flusher
+}
+
+func (fw *flushWriter) Write(p []byte) (int, error) {
+	n, err := fw.w.Write(p)
+	if err == nil && fw.f != nil {
+		fw.f.Flush()
+	}
+	return n, err
 }
 
 func flush(f http.Flusher) {

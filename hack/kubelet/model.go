@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -31,12 +32,16 @@ var kindNames = [...]string{"main", "init", "sidecar", "ephemeral"}
 // String returns the lowercase name of k.
 func (k containerKind) String() string { return kindNames[k] }
 
-// entry is one line of a container log.
+// entry is one record of a container log, as the runtime writes it to its CRI log
+// file (`<RFC3339Nano> stdout P|F <content>`): a line, or a piece of one. The runtime
+// splits lines longer than testbedspec.CRIRecordSize into partial records (tag P,
+// stamped when each piece was written) ended by a full one (tag F).
 type entry struct {
-	ts    int64 // Unix nanoseconds
-	seq   int64 // 0 for lines read from a file
-	text  string
-	level string
+	ts      int64 // Unix nanoseconds
+	seq     int64 // 0 for lines read from a file
+	text    string
+	level   string
+	partial bool // tag P: the line goes on in the next record
 }
 
 // instance is one run of a container: a container ID and its log. A restart makes a new
@@ -50,6 +55,12 @@ type instance struct {
 
 	base  int64   // absolute index of lines[0]; older lines were rotated away
 	lines []entry // never modified once appended, so readers may keep a slice of it
+	// fileStart is the absolute index of the first record of the current log file.
+	// The kubelet's log manager renamed the records before it to rotated files
+	// (container.log.<timestamp>, older ones compressed): a request opened from now on
+	// reads only the current file, while a follower that opened earlier goes on
+	// through the rotation (ReadLogs reopens the file when it is re-created).
+	fileStart int64
 
 	finished bool          // no line will be added
 	released chan struct{} // closed once followers may end: the status saying so is out
@@ -106,6 +117,17 @@ type container struct {
 	changed  chan struct{} // closed and replaced whenever lines or state change
 	started  bool          // its generator goroutine runs
 	loki     *lokiLabels   // made on first push
+	// crashUntil is when the next run starts while the container is in
+	// CrashLoopBackOff (cur is nil, prev the dead run); crashMsg is the kubelet's
+	// waiting message. killed stops any further run.
+	crashUntil time.Time
+	crashMsg   string
+	killed     bool
+	rotations  int
+	// breakCh is closed (and replaced) by the test hook that breaks the container's
+	// open log requests; holdUntil refuses new ones until then.
+	breakCh   chan struct{}
+	holdUntil time.Time
 }
 
 // broadcastLocked wakes every follower. c.mu must be held.
@@ -131,14 +153,44 @@ func (c *container) appendLocked(in *instance, e entry) {
 	}
 }
 
-// generateLocked appends the next generated line with timestamp ts. c.mu must be held.
-func (c *container) generateLocked(in *instance, ts time.Time) entry {
+// generateLocked appends the next generated line with timestamp ts, as the runtime
+// writes it: one record, or partial records gap apart when it is longer than a
+// record. It returns the whole line. c.mu must be held.
+func (c *container) generateLocked(in *instance, ts time.Time, gap time.Duration) entry {
 	seq := c.nextSeq
 	c.nextSeq++
-	text, level := testbedspec.Line(c.pod.name, c.name, seq, c.spec.Hostile)
+	text, level := testbedspec.LineFor(c.pod.name, c.name, seq, c.spec)
 	e := entry{ts: ts.UnixNano(), seq: seq, text: text, level: level}
-	c.appendLocked(in, e)
+	n := (len(text) + testbedspec.CRIRecordSize - 1) / testbedspec.CRIRecordSize
+	if n <= 1 {
+		c.appendLocked(in, e)
+		return e
+	}
+	step := gap / time.Duration(n)
+	for i := 0; i < n; i++ {
+		r := e
+		r.text = text[i*testbedspec.CRIRecordSize : min(len(text), (i+1)*testbedspec.CRIRecordSize)]
+		r.ts = ts.Add(time.Duration(i) * step).UnixNano()
+		r.partial = i < n-1
+		c.appendLocked(in, r)
+	}
 	return e
+}
+
+// rotateLocked rotates the current log file once it holds the spec's number of
+// records, as the kubelet's container log manager does by size. c.mu must be held.
+func (c *container) rotateLocked(in *instance) bool {
+	if c.spec.Rotate <= 0 || in.count()-in.fileStart < int64(c.spec.Rotate) {
+		return false
+	}
+	// Never between the partial records of one line: the runtime writes a line's
+	// records in one go, before the log manager's next look.
+	if n := len(in.lines); n > 0 && in.lines[n-1].partial {
+		return false
+	}
+	in.fileStart = in.count()
+	c.rotations++
+	return true
 }
 
 // historyLocked fills in with the spec's history, ending at end. c.mu must be held.
@@ -150,7 +202,7 @@ func (c *container) historyLocked(in *instance, end time.Time) []entry {
 	out := make([]entry, 0, n)
 	for i := 0; i < n; i++ {
 		ts := end.Add(-time.Duration(n-1-i) * c.spec.Step)
-		out = append(out, c.generateLocked(in, ts))
+		out = append(out, c.generateLocked(in, ts, c.spec.Step/2))
 	}
 	return out
 }
@@ -169,6 +221,24 @@ func (c *container) produce(now time.Time) time.Time {
 	for {
 		c.mu.Lock()
 		in := c.cur
+		if in == nil && !c.crashUntil.IsZero() && !c.killed {
+			// CrashLoopBackOff: the next run starts when the back-off ends.
+			if now.Before(c.crashUntil) {
+				until := c.crashUntil
+				c.mu.Unlock()
+				return until
+			}
+			c.cur = newInstance(now)
+			c.restarts++
+			c.crashUntil, c.crashMsg = time.Time{}, ""
+			id := c.cur.id
+			c.broadcastLocked()
+			c.mu.Unlock()
+			c.pod.store.log.Info("container started after back-off", "pod", c.pod.key(), "container", c.name,
+				"restartCount", c.restarts, "id", id)
+			c.pod.publish()
+			continue
+		}
 		if in == nil || in.finished {
 			c.mu.Unlock()
 			return time.Time{}
@@ -197,9 +267,11 @@ func (c *container) produce(now time.Time) time.Time {
 				break
 			}
 			in.genCount++
-			fresh = append(fresh, c.generateLocked(in, due))
+			gap := time.Duration(0.9 * float64(time.Second) / c.spec.Rate) // within the interval to the next line
+			fresh = append(fresh, c.generateLocked(in, due, gap))
 			last = due
 		}
+		rotated := c.rotateLocked(in)
 		if len(in.lines) > 0 {
 			last = time.Unix(0, in.lines[len(in.lines)-1].ts)
 		}
@@ -211,21 +283,40 @@ func (c *container) produce(now time.Time) time.Time {
 			old.exitCode = 1
 			old.reason = "Error"
 			c.prev = old
-			c.cur = newInstance(last)
-			c.restarts++
+			if d := c.spec.Backoff; d > 0 {
+				// As a real kubelet: the dead container's ID stays in the status,
+				// waiting in CrashLoopBackOff with the dead run as lastState.
+				c.cur = nil
+				c.crashUntil = now.Add(d)
+				c.crashMsg = fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)",
+					d, c.name, c.pod.name, c.pod.ns, c.pod.uid)
+			} else {
+				c.cur = newInstance(last)
+				c.restarts++
+			}
 		}
 		c.broadcastLocked()
 		next := time.Time{}
 		if c.spec.Rate > 0 && !restart {
 			next = c.dueLocked(in, in.genCount+1)
 		}
+		rotations, fileStart := c.rotations, in.fileStart
+		newID := ""
+		if c.cur != nil {
+			newID = c.cur.id
+		}
 		c.mu.Unlock()
 		c.pod.store.pushLoki(c, fresh)
+		if rotated {
+			c.pod.store.log.Info("log rotated", "pod", c.pod.key(), "container", c.name, "rotations", rotations,
+				"fileStart", fileStart)
+		}
 		if !restart {
 			return next
 		}
 		c.pod.store.log.Info("container restarted", "pod", c.pod.key(), "container", c.name,
-			"restartCount", c.restarts, "oldID", old.id, "newID", c.cur.id, "lines", old.count())
+			"restartCount", c.restarts, "oldID", old.id, "newID", newID, "lines", old.count(),
+			"backoff", c.spec.Backoff)
 		// The old container's followers end only once the status that shows the new
 		// container is published, so a client that reconnects sees the restart.
 		c.pod.publish()
@@ -303,6 +394,8 @@ func (c *container) run(stop <-chan struct{}) {
 func (c *container) kill(now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.killed = true
+	c.crashUntil = time.Time{}
 	if in := c.cur; in != nil && !in.finished {
 		in.finished = true
 		in.finishedAt = now
@@ -323,12 +416,13 @@ type snapshot struct {
 	running   bool
 	restarts  int32
 	waiting   string
+	crashMsg  string // in CrashLoopBackOff: the waiting message
 }
 
 func (c *container) snapshot() snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := snapshot{restarts: c.restarts, waiting: c.waiting}
+	s := snapshot{restarts: c.restarts, waiting: c.waiting, crashMsg: c.crashMsg}
 	if c.cur != nil {
 		cp := *c.cur
 		s.cur = &cp
@@ -573,7 +667,7 @@ func (s *Store) addEphemeral(p *podState, pod *v1.Pod) []*container {
 // addContainer creates a container in its initial state: running with its history,
 // finished (init containers, finished pods) or waiting.
 func (s *Store) addContainer(p *podState, pod *v1.Pod, name, image string, kind containerKind, now time.Time) *container {
-	c := &container{pod: p, name: name, kind: kind, image: image, nextSeq: 1, changed: make(chan struct{})}
+	c := &container{pod: p, name: name, kind: kind, image: image, nextSeq: 1, changed: make(chan struct{}), breakCh: make(chan struct{})}
 	c.spec = testbedspec.DefaultLogSpec()
 	if kind == kindInit {
 		c.spec.History = 20

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -44,7 +45,51 @@ func (k *kubelet) handler() http.Handler {
 	mux.HandleFunc("GET /containerLogs/{ns}/{pod}/{container}", k.serveContainerLogs)
 	mux.HandleFunc("/portForward/{ns}/{pod}", k.servePortForward)
 	mux.HandleFunc("/portForward/{ns}/{pod}/{uid}", k.servePortForward)
+	// Test hooks, not a kubelet's (the API server never calls them; e2e tests call
+	// the kubelet directly).
+	mux.HandleFunc("POST /testbed/break/{ns}/{pod}/{container}", k.serveBreak)
+	mux.HandleFunc("POST /testbed/write/{ns}/{pod}/{container}", k.serveBreak)
 	return mux
+}
+
+// serveBreak is a test hook. /testbed/break ends every open log request of the
+// container at once (as a network break would: nothing more is written) and, with
+// hold=D, answers its new log requests with 503 for D; /testbed/write does neither.
+// Both then write n=N lines (default 0) to the running container, at once.
+func (k *kubelet) serveBreak(w http.ResponseWriter, r *http.Request) {
+	ns, podName, cname := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
+	p := k.store.pod(ns, podName)
+	if p == nil {
+		writeError(w, http.StatusNotFound, "no such pod")
+		return
+	}
+	c := k.store.container(p, cname)
+	if c == nil {
+		writeError(w, http.StatusNotFound, "no such container")
+		return
+	}
+	hold, _ := time.ParseDuration(r.URL.Query().Get("hold"))
+	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+	isBreak := strings.HasPrefix(r.URL.Path, "/testbed/break/")
+	c.mu.Lock()
+	if isBreak {
+		close(c.breakCh)
+		c.breakCh = make(chan struct{})
+		c.holdUntil = k.store.now().Add(hold)
+	}
+	wrote := 0
+	if in := c.cur; in != nil && !in.finished {
+		now := k.store.now()
+		for i := 0; i < n; i++ {
+			c.generateLocked(in, now.Add(time.Duration(i)*time.Microsecond), 0)
+			wrote++
+		}
+	}
+	next := c.nextSeq
+	c.broadcastLocked()
+	c.mu.Unlock()
+	k.log.Info("testbed hook", "path", r.URL.Path, "hold", hold, "wrote", wrote, "nextSeq", next)
+	_, _ = fmt.Fprintf(w, "wrote %d, next seq %d\n", wrote, next)
 }
 
 // servePortForward answers /portForward/{ns}/{pod}[/{uid}] with the CRI streaming

@@ -44,6 +44,9 @@ func podStatus(p *podState, hostIP string) v1.PodStatus {
 				mainRunning++
 			case cs.State.Terminated != nil:
 				mainDone++
+			case cs.LastTerminationState.Terminated != nil:
+				// Waiting to restart after a crash: "stopped" in the kubelet's
+				// getPhase, which keeps a restartable pod Running.
 			default:
 				mainWaiting++
 			}
@@ -112,6 +115,11 @@ func containerStatus(c *container) v1.ContainerStatus {
 		Started:      ptrBool(false),
 	}
 	switch {
+	case s.cur == nil && s.crashMsg != "" && s.prev != nil:
+		// CrashLoopBackOff as a real kubelet shows it: waiting, with the dead
+		// container's ID both here and in lastState.terminated.
+		cs.ContainerID = containerID(s.prev.id)
+		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: s.crashMsg}
 	case s.cur == nil:
 		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: s.waiting}
 	case s.running:

@@ -207,3 +207,31 @@ func hugeLine(seq int64) string {
 	}
 	return b.String()
 }
+
+// LongLineSize is the length in bytes, without its newline, of the lines a long=N
+// spec makes long: more than two of the runtime's 16 KiB records.
+const LongLineSize = 40000
+
+// CRIRecordSize is the most content one CRI log record holds (containerd's and
+// CRI-O's default max_container_log_line_size): longer lines are written as partial
+// records (tag P) followed by a full one (tag F).
+const CRIRecordSize = 16 * 1024
+
+// LineFor returns the text and level of line seq as a container with spec writes it:
+// Line, or for a long=N spec and seq a multiple of N, that line padded with printable
+// ASCII to LongLineSize bytes.
+func LineFor(pod, container string, seq int64, spec LogSpec) (text, level string) {
+	text, level = Line(pod, container, seq, spec.Hostile)
+	if spec.Long > 0 && seq%int64(spec.Long) == 0 && len(text) < LongLineSize {
+		const filler = "0123456789abcdefghijklmnopqrstuvwxyz"
+		var b strings.Builder
+		b.Grow(LongLineSize)
+		b.WriteString(text)
+		b.WriteString(" pad=")
+		for i := 0; b.Len() < LongLineSize; i++ {
+			b.WriteByte(filler[i%len(filler)])
+		}
+		text = b.String()
+	}
+	return text, level
+}

@@ -60,6 +60,9 @@ const (
 //	hostile=true     mix terminal-hostile lines into the log
 //	waiting=REASON   the container never starts; it waits with this reason
 //	file=PATH        the log is this file's content, followed as it grows
+//	rotate=N         the log file is rotated once it holds N records (new requests read only the current file)
+//	long=N           every line whose seq is a multiple of N is LongLineSize bytes (split into partial records)
+//	backoff=D        with restart-after: the dead container waits D in CrashLoopBackOff before the next runs
 type LogSpec struct {
 	History      int
 	Step         time.Duration
@@ -69,6 +72,9 @@ type LogSpec struct {
 	Hostile      bool
 	Waiting      string
 	File         string
+	Rotate       int
+	Long         int
+	Backoff      time.Duration
 }
 
 // DefaultLogSpec returns the spec of a container without a logs annotation.
@@ -113,6 +119,15 @@ func ParseLogSpec(s string) (LogSpec, error) {
 			spec.Waiting = v
 		case "file":
 			spec.File = v
+		case "rotate":
+			spec.Rotate, err = nonNegative(v)
+		case "long":
+			spec.Long, err = nonNegative(v)
+		case "backoff":
+			spec.Backoff, err = time.ParseDuration(v)
+			if err == nil && spec.Backoff < 0 {
+				err = fmt.Errorf("negative")
+			}
 		default:
 			err = fmt.Errorf("unknown key")
 		}
@@ -150,6 +165,15 @@ func (s LogSpec) String() string {
 	}
 	if s.File != "" {
 		parts = append(parts, "file="+s.File)
+	}
+	if s.Rotate != 0 {
+		parts = append(parts, "rotate="+strconv.Itoa(s.Rotate))
+	}
+	if s.Long != 0 {
+		parts = append(parts, "long="+strconv.Itoa(s.Long))
+	}
+	if s.Backoff != 0 {
+		parts = append(parts, "backoff="+s.Backoff.String())
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
