@@ -47,6 +47,11 @@ type configFlags struct {
 	file   string              // the file that was read; "" when none
 	colors themePatch          // the file's colour overrides
 	keys   map[string][]string // the file's keys section: binding name to keys
+	fields string              // the file's fields section: the TUI's pretty-mode columns
+
+	// writePath is where the TUI remembers its choices (the fields section):
+	// the file that was read, or would have been; "" when none is read.
+	writePath string
 }
 
 func (c *configFlags) addFlags(fs *pflag.FlagSet) {
@@ -118,6 +123,7 @@ func (c *configFlags) apply(cmd *cobra.Command) error {
 	if err != nil || path == "" {
 		return err
 	}
+	c.writePath = path
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
@@ -132,7 +138,61 @@ func (c *configFlags) apply(cmd *cobra.Command) error {
 	if err := cf.applyFlags(cmd.Root().LocalNonPersistentFlags(), cmd.Flags()); err != nil {
 		return fmt.Errorf("config %s:%w", path, err)
 	}
-	c.file, c.colors, c.keys = path, cf.colors, cf.keys
+	c.file, c.colors, c.keys, c.fields = path, cf.colors, cf.keys, cf.fields
+	return nil
+}
+
+// saveFields writes spec as the config file's fields section, keeping the rest of
+// the file (comments included); an empty spec removes the section. The file and
+// its directory are created when missing.
+func (c *configFlags) saveFields(spec string) error {
+	if c.writePath == "" {
+		return errors.New("no config file to remember the fields in (--config='' reads and writes none)")
+	}
+	var doc yaml.Node
+	data, err := os.ReadFile(c.writePath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("config: %w", err)
+	default:
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			return fmt.Errorf("config %s: %w", c.writePath, err)
+		}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}}
+	}
+	top := doc.Content[0]
+	found := false
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value != "fields" {
+			continue
+		}
+		found = true
+		if spec == "" {
+			top.Content = append(top.Content[:i], top.Content[i+2:]...)
+		} else {
+			top.Content[i+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: spec}
+		}
+		break
+	}
+	if !found && spec != "" {
+		top.Content = append(top.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "fields", HeadComment: "the TUI's pretty-mode columns (K in a pane), remembered by tailui"},
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: spec})
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(c.writePath), 0o755); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := os.WriteFile(c.writePath, out, 0o644); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	c.fields = spec
 	return nil
 }
 
@@ -141,6 +201,7 @@ type configFile struct {
 	flags  []flagSetting
 	colors themePatch
 	keys   map[string][]string
+	fields string
 }
 
 // flagSetting is one flag default from the file: a scalar or a list.
@@ -174,7 +235,7 @@ func parseConfig(data []byte) (*configFile, error) {
 		return cf, nil
 	}
 	if top.Kind != yaml.MappingNode {
-		return nil, configError(top.Line, "want a mapping with flags, theme, colors or keys")
+		return nil, configError(top.Line, "want a mapping with flags, theme, colors, keys or fields")
 	}
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
@@ -194,8 +255,10 @@ func parseConfig(data []byte) (*configFile, error) {
 			cf.colors, err = parseThemePatch(v)
 		case "keys":
 			cf.keys, err = parseKeys(v)
+		case "fields":
+			cf.fields, err = parseFields(v)
 		default:
-			err = configError(k.Line, "unknown section %q (want flags, theme, colors or keys)", k.Value)
+			err = configError(k.Line, "unknown section %q (want flags, theme, colors, keys or fields)", k.Value)
 		}
 		if err != nil {
 			return nil, err
@@ -268,6 +331,25 @@ func (cf *configFile) applyFlags(known, target *pflag.FlagSet) error {
 		}
 	}
 	return nil
+}
+
+// parseFields reads the fields section: the TUI's pretty-mode columns, as K takes
+// them ("level msg trace_id", "-caller -ts"), a string or a list of names.
+func parseFields(n *yaml.Node) (string, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Value, nil
+	case yaml.SequenceNode:
+		var names []string
+		for _, e := range n.Content {
+			if e.Kind != yaml.ScalarNode {
+				return "", configError(e.Line, "fields: want field names")
+			}
+			names = append(names, e.Value)
+		}
+		return strings.Join(names, " "), nil
+	}
+	return "", configError(n.Line, "fields: want field names, e.g. \"level msg trace_id\" or \"-caller -ts\"")
 }
 
 // parseKeys reads the keys section: binding name (as docs/keys.md spells it) to a

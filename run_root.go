@@ -169,6 +169,7 @@ func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query
 	}
 	opts.Theme = f.config.uiTheme(opts.NoColor) // config.go: --theme, the config file's colours
 	opts.Keys = f.config.keys                   // checked when the config file was read
+	opts.Fields, opts.SaveFields = f.config.fields, f.config.saveFields
 	switch f.timestamps {
 	case "utc", "default":
 		opts.Timestamps = ui.TimestampsUTC

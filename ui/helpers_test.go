@@ -120,7 +120,7 @@ func runCmd(m *Model, cmd tea.Cmd) {
 		for _, c := range msg {
 			runCmd(m, c)
 		}
-	case openPanesMsg, sourcesOpenedMsg, statusMsg, closePanelMsg, lokiListMsg, lokiReadyMsg, followIDMsg:
+	case openPanesMsg, sourcesOpenedMsg, statusMsg, closePanelMsg, lokiListMsg, lokiReadyMsg, followIDMsg, fieldsMsg:
 		runCmd(m, send(m, msg))
 	}
 }

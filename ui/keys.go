@@ -51,6 +51,7 @@ type keyMap struct {
 	Highlight key.Binding
 	Where     key.Binding
 	Context   key.Binding
+	Fields    key.Binding
 	Rules     key.Binding
 
 	// Levels.
@@ -152,6 +153,7 @@ func newKeyMap() *keyMap {
 		Highlight: b(k("m"), "m", "highlight"),
 		Where:     b(k("&"), "&", "where (fields)"),
 		Context:   b(k("C"), "C", "context lines"),
+		Fields:    b(k("K"), "K", "fields shown"),
 		Rules:     b(k("c"), "c", "filters…"),
 
 		NextError: b(k("e"), "e", "next error"),

@@ -33,7 +33,8 @@ type common struct {
 	now          time.Time      // set from Options.Now in Update, read in View
 	loc          *time.Location // zone of local timestamps
 	tmux         bool
-	contextLines int // what the context toggle keeps (Options.ContextLines)
+	contextLines int        // what the context toggle keeps (Options.ContextLines)
+	fields       *fieldView // what fields mode shows (K, Options.Fields); nil: all
 	queryHistory []string
 	saveQuery    func(string)
 	// after returns a command that delivers msg after d (tea.Tick); tests
@@ -158,6 +159,7 @@ func New(ctx context.Context, opts Options) *Model {
 		loc:          time.Local,
 		tmux:         opts.Tmux,
 		contextLines: cmp.Or(opts.ContextLines, 3),
+		fields:       parseFieldView(opts.Fields),
 		queryHistory: opts.QueryHistory,
 		saveQuery:    opts.SaveQuery,
 		after:        afterTick,
@@ -325,6 +327,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case statusMsg:
 		m.setStatus(msg.text, msg.isErr)
 		return m, nil
+	case fieldsMsg:
+		m.c.fields = parseFieldView(msg.spec)
+		for _, p := range m.panes {
+			p.invalidate()
+		}
+		what := "fields mode shows every field"
+		if m.c.fields != nil {
+			what = "fields mode shows " + m.c.fields.String()
+		}
+		save := m.opts.SaveFields
+		if save == nil {
+			m.setStatus(what, false)
+			return m, nil
+		}
+		spec := m.c.fields.String()
+		return m, func() tea.Msg {
+			if err := save(spec); err != nil {
+				return statusMsg{what + " (not remembered: " + err.Error() + ")", true}
+			}
+			return statusMsg{what + " (remembered in the config file)", false}
+		}
 	case followIDMsg:
 		for _, p := range m.panes {
 			p.setFollow(msg.value)
@@ -1011,7 +1034,7 @@ func (m *Model) helpView() string {
 		{"Scroll", []key.Binding{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right}},
 		{"Search & filter", []key.Binding{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Context, k.Rules}},
 		{"Levels, marks, time, IDs", []key.Binding{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.ClearMarks, k.JumpTime, k.FollowID, k.Rates}},
-		{"View & actions", []key.Binding{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save}},
+		{"View & actions", []key.Binding{k.Wrap, k.Timestamps, k.Pretty, k.Fields, k.Select, k.Copy, k.Save}},
 		{"Sources panel", []key.Binding{k.FilterPods, k.ListUp, k.ListDown, k.Toggle, k.SelectAll, k.Expand, k.Collapse, k.OpenMerged, k.OpenSplit, k.OpenWorkload, k.Section, k.PanelQuit}},
 		{"Loki", []key.Binding{k.LokiQuery, k.HistoryPrev, k.HistoryNext, k.LokiBack}},
 	}

@@ -51,6 +51,13 @@ type Options struct {
 	// context on when the command line asked for it (-C).
 	ContextLines int
 	ContextOn    bool
+	// Fields is what fields mode shows of structured lines (the config file's
+	// fields section): "level msg trace_id" shows only those, "-caller -ts" all
+	// but those; "" shows all. K changes it.
+	Fields string
+	// SaveFields, when set, is called (from a command goroutine) with the spec
+	// the user picked with K, so that the caller can remember it.
+	SaveFields func(spec string) error
 	// Scrollback is how many lines each pane keeps; the oldest are dropped
 	// (and counted) beyond it. Zero means DefaultScrollback.
 	Scrollback int

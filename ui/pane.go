@@ -32,9 +32,10 @@ const (
 	inputSave
 	inputWhere
 	inputTime
+	inputFields
 )
 
-var inputModeNames = [...]string{"none", "search", "include", "exclude", "highlight", "save", "where", "time"}
+var inputModeNames = [...]string{"none", "search", "include", "exclude", "highlight", "save", "where", "time", "fields"}
 
 // String returns the name of m.
 func (m inputMode) String() string {
@@ -463,6 +464,8 @@ func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return p.followID()
 	case key.Matches(msg, k.Context):
 		return p.toggleContext()
+	case key.Matches(msg, k.Fields):
+		return p.openInput(inputFields)
 	case key.Matches(msg, k.Rates):
 		p.showRates = !p.showRates
 		p.invalidate()
@@ -630,6 +633,9 @@ func (p *pane) jumpMark(forward bool) tea.Cmd {
 	p.reveal(abs)
 	return nil
 }
+
+// fieldsMsg sets what fields mode shows, in every pane (a fieldView spec).
+type fieldsMsg struct{ spec string }
 
 // followIDMsg asks every pane to show only lines holding value (an ID taken from a
 // line); an empty value stops following.
@@ -904,6 +910,10 @@ func (p *pane) openInput(m inputMode) tea.Cmd {
 			ti.Prompt = fmt.Sprintf("save %s to ", plural(n, "marked line"))
 		}
 		ti.SetValue(p.defaultSavePath())
+	case inputFields:
+		ti.Prompt = "fields "
+		ti.Placeholder = "level msg trace_id shows only those; -caller -ts hides those; empty: all"
+		ti.SetValue(p.c.fields.String())
 	case inputTime:
 		ti.Prompt = "jump to "
 		ti.Placeholder = "a time: 10:42, 10:42:05, 2026-12-01T10:42:05Z, -5m"
@@ -1074,6 +1084,12 @@ func (p *pane) acceptInput() tea.Cmd {
 			return nil
 		}
 		return p.jumpTime(value)
+	case inputFields:
+		if p.pretty != prettyFields {
+			p.pretty = prettyFields
+			p.invalidate()
+		}
+		return func() tea.Msg { return fieldsMsg{value} }
 	}
 	return nil
 }
@@ -1408,6 +1424,6 @@ func (p *pane) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Context, k.Rules, k.Cancel},
 		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.ClearMarks, k.JumpTime, k.FollowID, k.Rates},
-		{k.Wrap, k.Timestamps, k.Pretty, k.Select, k.Copy, k.Save},
+		{k.Wrap, k.Timestamps, k.Pretty, k.Fields, k.Select, k.Copy, k.Save},
 	}
 }

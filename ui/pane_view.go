@@ -441,7 +441,7 @@ func (p *pane) writeBody(w *rowWriter, abs int64, e *entry) {
 	pretty := false
 	if p.pretty != prettyOff {
 		var out styled
-		if prettyJSON(plain, p.pretty, st, &out) || prettyLogfmt(plain, st, &out) {
+		if prettyJSON(plain, p.pretty, p.c.fields, st, &out) || prettyLogfmt(plain, p.c.fields, st, &out) {
 			plain, base, pretty = out.b.String(), out.spans, true
 		}
 	}

@@ -50,7 +50,7 @@ var levelFields = [...]string{"level", "lvl", "severity", "Level", "log.level", 
 
 // prettyJSON renders a JSON object line. ok is false when text is not a JSON
 // object, in which case the line is shown as logged.
-func prettyJSON(text string, mode prettyMode, st *Styles, out *styled) bool {
+func prettyJSON(text string, mode prettyMode, fv *fieldView, st *Styles, out *styled) bool {
 	t := strings.TrimSpace(text)
 	if len(t) < 2 || t[0] != '{' || t[len(t)-1] != '}' {
 		return false
@@ -85,49 +85,13 @@ func prettyJSON(text string, mode prettyMode, st *Styles, out *styled) bool {
 		}
 		fields = append(fields, field{k, raw})
 	}
-	used := make([]bool, len(fields))
-	find := func(keys []string) int {
-		for _, want := range keys {
-			for i, f := range fields {
-				if !used[i] && f.key == want {
-					return i
-				}
-			}
-		}
-		return -1
-	}
-	first := true
-	sep := func() {
-		if !first {
-			out.add(" ", "")
-		}
-		first = false
-	}
-	if i := find(levelFields[:]); i >= 0 {
-		if v, isStr := jsonString(fields[i].raw); isStr {
-			used[i] = true
-			sep()
-			out.add(clean(strings.ToUpper(v)), st.pLevel[levelWord(v)])
-		}
-	}
-	if i := find(messageKeys[:]); i >= 0 {
-		if v, isStr := jsonString(fields[i].raw); isStr {
-			used[i] = true
-			sep()
-			out.add(clean(strings.TrimRight(v, "\n")), "")
-		}
-	}
+	pf := make([]prettyField, len(fields))
 	for i, f := range fields {
-		if used[i] {
-			continue
-		}
-		sep()
 		// encoding/json has decoded the key: "\u009b" in the line is U+009B here.
-		out.add(clean(f.key), st.pKey)
-		out.add("=", st.pFaint)
-		writeJSONValue(f.raw, st, out)
+		pf[i] = prettyField{key: f.key, raw: f.raw}
 	}
-	return true
+	assignRoles(pf, func(i int) (string, bool) { return jsonString(fields[i].raw) })
+	return emitFields(pf, fv, st, out)
 }
 
 // jsonString returns raw as a Go string when it is a JSON string.
@@ -268,53 +232,109 @@ func parseLogfmt(s string) (pairs []logfmtPair, ok bool) {
 
 // prettyLogfmt renders a logfmt line with coloured keys, the level first and
 // the message after it. ok is false when text is not logfmt.
-func prettyLogfmt(text string, st *Styles, out *styled) bool {
+func prettyLogfmt(text string, fv *fieldView, st *Styles, out *styled) bool {
 	pairs, ok := parseLogfmt(text)
 	if !ok {
 		return false
 	}
-	used := make([]bool, len(pairs))
-	unquote := func(v string) string {
+	pf := make([]prettyField, len(pairs))
+	for i, p := range pairs {
+		pf[i] = prettyField{key: p.key, value: p.value, logfmt: true}
+	}
+	assignRoles(pf, func(i int) (string, bool) {
+		v := pairs[i].value
 		if len(v) >= 2 && v[0] == '"' {
 			if u, err := strconv.Unquote(v); err == nil {
-				return clean(u)
+				return u, true
 			}
 		}
-		return v
-	}
-	first := true
-	sep := func() {
-		if !first {
-			out.add(" ", "")
-		}
-		first = false
-	}
-	for _, keys := range [][]string{levelFields[:], messageKeys[:]} {
+		return v, true
+	})
+	return emitFields(pf, fv, st, out)
+}
+
+// prettyField is one field of a structured line in fields mode.
+type prettyField struct {
+	key    string
+	role   fieldRole
+	text   string          // the level or message, as text
+	raw    json.RawMessage // a JSON value
+	value  string          // a logfmt value, as written
+	logfmt bool
+}
+
+// fieldRole says whether a field is the line's level, its message, or another.
+type fieldRole int
+
+const (
+	roleOther fieldRole = iota
+	roleLevel
+	roleMessage
+)
+
+// assignRoles marks the level field and the message field: the first present of
+// levelFields and of messageKeys, in their order, whose value is text.
+func assignRoles(pf []prettyField, text func(i int) (string, bool)) {
+	for _, r := range []struct {
+		role fieldRole
+		keys []string
+	}{{roleLevel, levelFields[:]}, {roleMessage, messageKeys[:]}} {
 	next:
-		for _, want := range keys {
-			for i, p := range pairs {
-				if !used[i] && p.key == want {
-					used[i] = true
-					sep()
-					v := unquote(p.value)
-					if keys[0] == levelFields[0] {
-						out.add(strings.ToUpper(v), st.pLevel[levelWord(v)])
-					} else {
-						out.add(v, "")
+		for _, want := range r.keys {
+			for i := range pf {
+				if pf[i].role == roleOther && pf[i].key == want {
+					if v, ok := text(i); ok {
+						pf[i].role, pf[i].text = r.role, v
+						break next
 					}
-					break next
 				}
 			}
 		}
 	}
-	for i, p := range pairs {
-		if used[i] {
-			continue
+}
+
+// emitFields draws the fields: the level first, then the message, then the rest
+// as key=value, as fv selects them. ok is false when the view leaves nothing, so
+// that the line is shown as logged rather than not at all.
+func emitFields(pf []prettyField, fv *fieldView, st *Styles, out *styled) bool {
+	n := 0
+	put := func(f *prettyField) {
+		if n > 0 {
+			out.add(" ", "")
 		}
-		sep()
-		out.add(p.key, st.pKey)
-		out.add("=", st.pFaint)
-		out.add(p.value, st.pString)
+		n++
+		switch {
+		case f.role == roleLevel:
+			out.add(clean(strings.ToUpper(f.text)), st.pLevel[levelWord(f.text)])
+		case f.role == roleMessage:
+			out.add(clean(strings.TrimRight(f.text, "\n")), "")
+		case f.logfmt:
+			out.add(f.key, st.pKey)
+			out.add("=", st.pFaint)
+			out.add(f.value, st.pString)
+		default:
+			out.add(clean(f.key), st.pKey)
+			out.add("=", st.pFaint)
+			writeJSONValue(f.raw, st, out)
+		}
 	}
-	return true
+	if fv != nil && len(fv.show) > 0 {
+		for _, name := range fv.show {
+			for i := range pf {
+				if fv.names(&pf[i], name) {
+					put(&pf[i])
+					break
+				}
+			}
+		}
+		return n > 0
+	}
+	for _, role := range []fieldRole{roleLevel, roleMessage, roleOther} {
+		for i := range pf {
+			if pf[i].role == role && !fv.hidden(&pf[i]) {
+				put(&pf[i])
+			}
+		}
+	}
+	return n > 0
 }

@@ -50,7 +50,7 @@ func TestPrettyFieldsHostileKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out styled
-			if !prettyJSON(tt.line, prettyFields, st, &out) {
+			if !prettyJSON(tt.line, prettyFields, nil, st, &out) {
 				t.Fatalf("%s: not pretty-printed", tt.line)
 			}
 			if got := out.b.String(); got != tt.want {

@@ -64,7 +64,7 @@ func TestPretty(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var out styled
-			ok := prettyJSON(c.in, c.mode, st, &out) || prettyLogfmt(c.in, st, &out)
+			ok := prettyJSON(c.in, c.mode, nil, st, &out) || prettyLogfmt(c.in, nil, st, &out)
 			if ok != c.ok || ok && out.b.String() != c.want {
 				t.Errorf("got %v %q, want %v %q", ok, out.b.String(), c.ok, c.want)
 			}
