@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// KV is one key and value of a structured line.
-type KV struct{ Key, Value string }
+// KV is one key and value of a structured line. Raw is the value as written (with
+// its quotes, in logfmt); Value is what it says.
+type KV struct{ Key, Value, Raw string }
 
 // ParseLogfmt splits a logfmt line into its pairs, values unquoted. ok is false
 // unless the line starts with a key=value pair and holds at least two of them (so
@@ -47,7 +48,8 @@ func ParseLogfmt(s string) (pairs []KV, ok bool) {
 				i++
 			}
 		}
-		val := s[v:i]
+		raw := s[v:i]
+		val := raw
 		if quoted {
 			if u, err := strconv.Unquote(val); err == nil {
 				val = u
@@ -55,7 +57,7 @@ func ParseLogfmt(s string) (pairs []KV, ok bool) {
 				val = strings.Trim(val, `"`)
 			}
 		}
-		pairs = append(pairs, KV{key, val})
+		pairs = append(pairs, KV{key, val, raw})
 	}
 	return pairs, len(pairs) >= 2
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/tailui/tailui/stream"
 )
 
 // prettyMode says how structured lines are shown.
@@ -187,69 +189,18 @@ func colourJSON(js string, st *Styles, out *styled) {
 	}
 }
 
-// logfmtPair is one key=value of a logfmt line; value keeps its quotes.
-type logfmtPair struct{ key, value string }
-
-// parseLogfmt splits a logfmt line. ok is false unless the line starts with a
-// key=value pair and holds at least two of them.
-func parseLogfmt(s string) (pairs []logfmtPair, ok bool) {
-	i := 0
-	for i < len(s) {
-		for i < len(s) && s[i] == ' ' {
-			i++
-		}
-		if i == len(s) {
-			break
-		}
-		k := i
-		for i < len(s) && s[i] != '=' && s[i] != ' ' && s[i] != '"' {
-			i++
-		}
-		if i == len(s) || s[i] != '=' || i == k {
-			return nil, false
-		}
-		key := s[k:i]
-		i++
-		v := i
-		if i < len(s) && s[i] == '"' {
-			i++
-			for i < len(s) && s[i] != '"' {
-				if s[i] == '\\' {
-					i++
-				}
-				i++
-			}
-			i = min(i+1, len(s))
-		} else {
-			for i < len(s) && s[i] != ' ' {
-				i++
-			}
-		}
-		pairs = append(pairs, logfmtPair{key, s[v:i]})
-	}
-	return pairs, len(pairs) >= 2
-}
-
 // prettyLogfmt renders a logfmt line with coloured keys, the level first and
 // the message after it. ok is false when text is not logfmt.
 func prettyLogfmt(text string, fv *fieldView, st *Styles, out *styled) bool {
-	pairs, ok := parseLogfmt(text)
+	pairs, ok := stream.ParseLogfmt(text)
 	if !ok {
 		return false
 	}
 	pf := make([]prettyField, len(pairs))
 	for i, p := range pairs {
-		pf[i] = prettyField{key: p.key, value: p.value, logfmt: true}
+		pf[i] = prettyField{key: p.Key, value: p.Raw, logfmt: true}
 	}
-	assignRoles(pf, func(i int) (string, bool) {
-		v := pairs[i].value
-		if len(v) >= 2 && v[0] == '"' {
-			if u, err := strconv.Unquote(v); err == nil {
-				return u, true
-			}
-		}
-		return v, true
-	})
+	assignRoles(pf, func(i int) (string, bool) { return pairs[i].Value, true })
 	return emitFields(pf, fv, st, out)
 }
 
