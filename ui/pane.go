@@ -1117,7 +1117,8 @@ func (p *pane) viewRows() []string {
 	rows := make([]string, 0, p.height)
 	rows = append(rows, p.titleBar())
 	if p.showRates {
-		rows = append(rows, padRight(ansi.Truncate(p.ratesRow(), p.width, ""), p.width, min(lipgloss.Width(p.ratesRow()), p.width)))
+		r := p.ratesRow()
+		rows = append(rows, padRight(ansi.Truncate(r, p.width, ""), p.width, min(lipgloss.Width(r), p.width)))
 	}
 	rows = append(rows, p.contentRows()...)
 	if p.rulesOpen {
