@@ -93,6 +93,9 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		pr.context = stream.NewContext(f.context)
 	}
 	if !plainWanted(f) {
+		if !cmd.Flags().Changed("tail") {
+			lo = boundHistory(lo, f.scrollback)
+		}
 		return runTUI(cmd.Context(), f, client, q, lo, query)
 	}
 	if f.loki.query != "" {
@@ -151,7 +154,7 @@ func plainWanted(f *rootFlags) bool {
 // runTUI opens the terminal UI: straight into a pane when the command line selects
 // something, the sources panel otherwise.
 func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query, lo kube.LogOptions, query string) error {
-	cat := &catalog{ctx: ctx, client: client, flags: f, query: q, log: boundHistory(lo, f.scrollback)}
+	cat := &catalog{ctx: ctx, client: client, flags: f, query: q, log: lo}
 	opts := ui.Options{
 		Catalog:      cat,
 		Include:      f.include,
@@ -203,9 +206,9 @@ func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query
 }
 
 // boundHistory caps what a TUI pane asks each container for at start to what the
-// pane can keep (--scrollback): a chatty container's whole log (tens of millions of
-// lines) would take minutes to pull, only to be dropped. --tail keeps its meaning when
-// it asks for fewer.
+// pane can keep (--scrollback), when --tail is not given: a chatty container's whole
+// log (tens of millions of lines) would take minutes to pull, only to be dropped. An
+// explicit --tail keeps its meaning (--tail -1: the whole log).
 func boundHistory(lo kube.LogOptions, scrollback int) kube.LogOptions {
 	if scrollback <= 0 {
 		scrollback = ui.DefaultScrollback

@@ -61,7 +61,7 @@ func kubeletHook(t *testing.T, hook, pod, query string) {
 	t.Helper()
 	port := os.Getenv("KUBELET_PORT")
 	if port == "" {
-		port = "10250"
+		port = "20250" // hack/testbed's default
 	}
 	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	u := fmt.Sprintf("https://127.0.0.1:%s/testbed/%s/logs-test/%s/app?%s", port, hook, pod, query)

@@ -166,7 +166,7 @@ func TestTUIRatesHistogram(t *testing.T) {
 	x := (len(bars) - 22) / 2
 	tm.typeText(fmt.Sprintf("\x1b[<0;%d;2M\x1b[<0;%d;2m", x+1, x+1))
 	sc = tm.waitScreen("the jump", func(sc string) bool { return regexp.MustCompile(`\d\d:\d\d:\d\d–\d\d:\d\d:\d\d`).MatchString(sc) })
-	if !reversed(strings.Join(strings.Split(tm.screenEscapes(), "\n")[2:], "\n")) {
+	if !reversed(strings.Join(strings.Split(tm.styled(), "\n")[2:], "\n")) {
 		t.Errorf("no line highlighted after the click:\n%s", sc)
 	}
 	t.Logf("rates row and a click on bar %d:\n%s", x, firstLines(sc, 4))

@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,22 +14,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// screenEscapes is the screen with its SGR sequences (capture-pane -e).
-func (s *tmux) screenEscapes() string {
-	s.t.Helper()
-	out, err := exec.Command("tmux", "capture-pane", "-p", "-e", "-t", s.session).Output()
-	if err != nil {
-		s.t.Fatalf("capture-pane -e: %v", err)
-	}
-	return string(out)
-}
-
 // seqRow returns the row of the screen, with its escapes, that shows the line with
 // sequence number seq ("" when none does).
 func (s *tmux) seqRow(seq string) string {
 	s.t.Helper()
 	re := regexp.MustCompile(`seq=` + seq + `(\D|$)`)
-	plain, esc := strings.Split(s.screen(), "\n"), strings.Split(s.screenEscapes(), "\n")
+	plain, esc := strings.Split(s.screen(), "\n"), strings.Split(s.styled(), "\n")
 	for i, row := range plain {
 		if re.MatchString(row) && i < len(esc) {
 			return esc[i]

@@ -31,10 +31,12 @@ const (
 	slowScrollback = 20000   // --scrollback: the ring overflows within seconds
 	slowTermBps    = 125_000 // 1 Mbit/s: what the terminal reads
 	slowFastPhase  = 8 * time.Second
-	slowPhase      = 40 * time.Second
-	slowMemLimit   = 160 << 20 // tailui's VmHWM bound, bytes: twice what it used on the bed
-	slowCols       = 120
-	slowRows       = 40
+	// The whole run stays under the stand-in kubelet's 500,000 lines a run, past
+	// which it drops the oldest quarter.
+	slowPhase    = 30 * time.Second
+	slowMemLimit = 160 << 20 // tailui's VmHWM bound, bytes: twice what it used on the bed
+	slowCols     = 120
+	slowRows     = 40
 )
 
 // slowTerm is a terminal that reads tailui's output through a token bucket, and
@@ -123,25 +125,6 @@ func TestTUIBehindASlowTerminal(t *testing.T) {
 		_, err := pods.Get(ctx, name, metav1.GetOptions{})
 		return err != nil
 	})
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
-			Annotations: map[string]string{"testbed.tailui.dev/logs.app": fmt.Sprintf("history=0,rate=%d", slowRate)}},
-		Spec: corev1.PodSpec{NodeName: "testbed-node", Containers: []corev1.Container{{Name: "app", Image: "testbed/app"}}},
-	}
-	if _, err := pods.Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pods.Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}) })
-	var started time.Time
-	poll(t, "the pod to run", 30*time.Second, func() bool {
-		p, err := pods.Get(ctx, name, metav1.GetOptions{})
-		if err != nil || len(p.Status.ContainerStatuses) == 0 || p.Status.ContainerStatuses[0].State.Running == nil {
-			return false
-		}
-		started = p.Status.ContainerStatuses[0].State.Running.StartedAt.Time
-		return true
-	})
-
 	// The screen: tmux shows what the slow terminal read.
 	dir := t.TempDir()
 	fifoPath := filepath.Join(dir, "screen.fifo")
@@ -164,7 +147,9 @@ func TestTUIBehindASlowTerminal(t *testing.T) {
 	if err := os.Mkdir(work, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bed.tailui, "-n", ns, name, "--scrollback", fmt.Sprint(slowScrollback))
+	// --tail -1: the whole log, from seq 1, so that every line the pod writes
+	// is accounted for (without --tail a pane asks for its scrollback's worth).
+	cmd := exec.Command(bed.tailui, "-n", ns, name, "--scrollback", fmt.Sprint(slowScrollback), "--tail", "-1")
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+bed.kubeconfig, "TERM=xterm-256color", "TMUX=")
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: slowRows, Cols: slowCols})
@@ -191,6 +176,28 @@ func TestTUIBehindASlowTerminal(t *testing.T) {
 			t.Fatalf("type %q: %v", s, err)
 		}
 	}
+	// The pod comes after tailui is watching: a container that starts while tailui
+	// follows is read from its first line, so every seq the pod writes reaches the
+	// pane (a pod already there would be read from its last --scrollback lines).
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
+			Annotations: map[string]string{"testbed.tailui.dev/logs.app": fmt.Sprintf("history=0,rate=%d", slowRate)}},
+		Spec: corev1.PodSpec{NodeName: "testbed-node", Containers: []corev1.Container{{Name: "app", Image: "testbed/app"}}},
+	}
+	if _, err := pods.Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pods.Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}) })
+	var started time.Time
+	poll(t, "the pod to run", 30*time.Second, func() bool {
+		p, err := pods.Get(ctx, name, metav1.GetOptions{})
+		if err != nil || len(p.Status.ContainerStatuses) == 0 || p.Status.ContainerStatuses[0].State.Running == nil {
+			return false
+		}
+		started = p.Status.ContainerStatuses[0].State.Running.StartedAt.Time
+		return true
+	})
+
 	tm.waitScreen("the pane's lines", contains("seq="))
 
 	// Memory, sampled all along.
