@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tailui/tailui/kube"
+	"github.com/tailui/tailui/doctor"
 )
 
 // errDoctorFailed makes `tailui doctor` exit 1 after its list said why.
@@ -39,8 +39,8 @@ It exits 0 only when nothing failed.`,
 				ns = f.namespaces[0]
 			}
 			pr := &checkPrinter{w: cmd.OutOrStdout()}
-			checks := kube.Doctor(cmd.Context(), kube.DoctorOptions{Flags: f.kube, Namespace: ns, Loki: o, Report: pr.print})
-			if kube.DoctorPassed(checks) {
+			checks := doctor.Doctor(cmd.Context(), doctor.DoctorOptions{Flags: f.kube, Namespace: ns, Loki: o, Report: pr.print})
+			if doctor.DoctorPassed(checks) {
 				fmt.Fprintln(pr.w, "\nStatus check results are √")
 				return nil
 			}
@@ -60,11 +60,11 @@ type checkPrinter struct {
 	group string
 }
 
-var checkMarks = map[kube.CheckState]string{
-	kube.CheckPass: "√", kube.CheckWarn: "‼", kube.CheckFail: "×", kube.CheckSkip: "-",
+var checkMarks = map[doctor.CheckState]string{
+	doctor.CheckPass: "√", doctor.CheckWarn: "‼", doctor.CheckFail: "×", doctor.CheckSkip: "-",
 }
 
-func (p *checkPrinter) print(c kube.Check) {
+func (p *checkPrinter) print(c doctor.Check) {
 	// Details quote servers and kubeconfigs: sanitized like every error.
 	c.Name, c.Detail, c.Hint = cleanLines(c.Name), cleanLines(c.Detail), cleanLines(c.Hint)
 	if c.Group != p.group {
@@ -76,12 +76,12 @@ func (p *checkPrinter) print(c kube.Check) {
 	}
 	line := checkMarks[c.State] + " " + c.Name
 	switch c.State {
-	case kube.CheckPass:
+	case doctor.CheckPass:
 		if c.Detail != "" {
 			line += ": " + c.Detail
 		}
 		fmt.Fprintln(p.w, line)
-	case kube.CheckSkip:
+	case doctor.CheckSkip:
 		fmt.Fprintf(p.w, "%s (skipped: %s)\n", line, c.Detail)
 	default:
 		fmt.Fprintln(p.w, line)

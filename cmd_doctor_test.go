@@ -4,18 +4,18 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/tailui/tailui/kube"
+	"github.com/tailui/tailui/doctor"
 )
 
 func TestCheckPrinter(t *testing.T) {
 	var b bytes.Buffer
 	p := &checkPrinter{w: &b}
-	for _, c := range []kube.Check{
-		{Group: "kubernetes", Name: "kubeconfig loads", State: kube.CheckPass, Detail: `context "x"`},
-		{Group: "loki", Name: "Loki is ready", State: kube.CheckFail, Detail: "Ingester not ready", Hint: "wait"},
-		{Group: "loki", Name: "a port-forward works", State: kube.CheckWarn, Detail: "refused"},
-		{Group: "gateway", Name: "the gateway answers", State: kube.CheckSkip, Detail: "needs Loki"},
-		{Group: "gateway", Name: "hostile", State: kube.CheckFail, Detail: "503 \x1b]0;pwned\x07\u202e", Hint: "\x1b[2J"},
+	for _, c := range []doctor.Check{
+		{Group: "kubernetes", Name: "kubeconfig loads", State: doctor.CheckPass, Detail: `context "x"`},
+		{Group: "loki", Name: "Loki is ready", State: doctor.CheckFail, Detail: "Ingester not ready", Hint: "wait"},
+		{Group: "loki", Name: "a port-forward works", State: doctor.CheckWarn, Detail: "refused"},
+		{Group: "gateway", Name: "the gateway answers", State: doctor.CheckSkip, Detail: "needs Loki"},
+		{Group: "gateway", Name: "hostile", State: doctor.CheckFail, Detail: "503 \x1b]0;pwned\x07\u202e", Hint: "\x1b[2J"},
 	} {
 		p.print(c)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tailui/tailui/kube"
+	"github.com/tailui/tailui/loki"
 	"github.com/tailui/tailui/stream"
 	"github.com/tailui/tailui/ui"
 )
@@ -44,39 +45,39 @@ func (l *lokiFlags) addWayFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&l.orgID, "loki-org-id", "", "tenant sent as X-Scope-OrgID on every way (default: $LOKI_ORG_ID)")
 }
 
-// options builds kube.LokiOptions from the flags and logcli's environment.
-func (l *lokiFlags) options(since time.Duration) (kube.LokiOptions, error) {
-	via, err := kube.ParseLokiVia(l.via)
+// options builds loki.LokiOptions from the flags and logcli's environment.
+func (l *lokiFlags) options(since time.Duration) (loki.LokiOptions, error) {
+	via, err := loki.ParseLokiVia(l.via)
 	if err != nil {
-		return kube.LokiOptions{}, usageError{err}
+		return loki.LokiOptions{}, usageError{err}
 	}
 	for _, s := range []struct{ flag, v string }{{"loki-service", l.service}, {"loki-gateway", l.gateway}} {
 		if s.v != "" {
 			if _, err := kube.ParseServiceRef(s.v, "default"); err != nil {
-				return kube.LokiOptions{}, usageError{fmt.Errorf("--%s: %w", s.flag, err)}
+				return loki.LokiOptions{}, usageError{fmt.Errorf("--%s: %w", s.flag, err)}
 			}
 		}
 	}
-	o := kube.LokiOptions{Via: via, Service: l.service, Gateway: l.gateway, URL: l.url, OrgID: l.orgID, Since: since}
+	o := loki.LokiOptions{Via: via, Service: l.service, Gateway: l.gateway, URL: l.url, OrgID: l.orgID, Since: since}
 	o.FromEnv(os.Getenv)
-	if via == kube.LokiViaURL && o.URL == "" {
+	if via == loki.LokiViaURL && o.URL == "" {
 		return o, usageError{fmt.Errorf("--loki-via url needs --loki-url or LOKI_ADDR")}
 	}
 	return o, nil
 }
 
-// kube.Loki is what the UI's Loki section browses: main hands it over as is.
-var _ ui.LokiCatalog = (*kube.Loki)(nil)
+// loki.Loki is what the UI's Loki section browses: main hands it over as is.
+var _ ui.LokiCatalog = (*loki.Loki)(nil)
 
 // open finds Loki the way the flags say, for label browsing (the UI's LokiCatalog
 // and `tailui loki`). since bounds label lookups (0: Loki's default). c may be nil
 // with --loki-via url.
-func (l *lokiFlags) open(ctx context.Context, c *kube.Client, since time.Duration) (*kube.Loki, error) {
+func (l *lokiFlags) open(ctx context.Context, c *kube.Client, since time.Duration) (*loki.Loki, error) {
 	o, err := l.options(since)
 	if err != nil {
 		return nil, err
 	}
-	return kube.NewLoki(ctx, c, o)
+	return loki.NewLoki(ctx, c, o)
 }
 
 // source returns the stream.Source that tails l.query.
@@ -91,23 +92,23 @@ func (l *lokiFlags) source(ctx context.Context, c *kube.Client, lo kube.LogOptio
 	if err != nil {
 		return nil, err
 	}
-	loki, err := kube.NewLoki(ctx, c, o)
+	lk, err := loki.NewLoki(ctx, c, o)
 	if err != nil {
 		return nil, err
 	}
 	// Loki pings every second: a tail silent for one --ping-interval is dead.
-	to := kube.LokiTailOptions{Query: l.query, Limit: l.limit, DelayFor: l.delayFor, Follow: lo.Follow, KeepSGR: lo.KeepSGR,
+	to := loki.LokiTailOptions{Query: l.query, Limit: l.limit, DelayFor: l.delayFor, Follow: lo.Follow, KeepSGR: lo.KeepSGR,
 		Idle: lo.PingInterval}
 	if lo.Since > 0 {
 		to.Start = time.Now().Add(-lo.Since)
 	}
-	return &lokiSource{LokiTail: loki.Tail(to), loki: loki}, nil
+	return &lokiSource{LokiTail: lk.Tail(to), loki: lk}, nil
 }
 
 // lokiSource closes the Loki's port-forwards when the tail ends.
 type lokiSource struct {
-	*kube.LokiTail
-	loki *kube.Loki
+	*loki.LokiTail
+	loki *loki.Loki
 }
 
 func (s *lokiSource) Run(ctx context.Context, sink stream.Sink) error {
@@ -157,9 +158,9 @@ print one item per line. --since bounds how far back Loki looks (Loki's default:
 	pf.StringVar(&f.loki.orgID, "org-id", "", "same as --loki-org-id")
 	_ = pf.MarkHidden("org-id")
 
-	open := func(cmd *cobra.Command) (*kube.Loki, error) {
+	open := func(cmd *cobra.Command) (*loki.Loki, error) {
 		var c *kube.Client
-		if f.loki.via != kube.LokiViaURL.String() {
+		if f.loki.via != loki.LokiViaURL.String() {
 			var err error
 			if c, err = clientFor(f); err != nil {
 				return nil, err
@@ -209,7 +210,7 @@ print one item per line. --since bounds how far back Loki looks (Loki's default:
 			}
 			w := bufio.NewWriter(os.Stdout)
 			for _, s := range sets {
-				fmt.Fprintln(w, stream.SanitizeString(stream.LabelString(s), stream.SanitizeOptions{}))
+				fmt.Fprintln(w, stream.SanitizeString(loki.LabelString(s), stream.SanitizeOptions{}))
 			}
 			return w.Flush()
 		},

@@ -26,7 +26,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
-	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/loki/queryargs"
 )
 
 // The multi-tenant Loki and its gateway of these tests: ports apart from the bed's
@@ -224,7 +224,7 @@ func proxyTail(t *testing.T, q string, n int, h http.Header, listed string) (map
 		hdr[k] = vs
 	}
 	v := url.Values{"query": {q}, "limit": {"1000"}, "start": {fmt.Sprint(time.Now().Add(-time.Hour).UnixNano())}}
-	p := "/api/v1/namespaces/" + fixtureNS + "/services/gwmt:http/proxy" + stream.EncodeQueryArgs("/loki/api/v1/tail", v.Encode())
+	p := "/api/v1/namespaces/" + fixtureNS + "/services/gwmt:http/proxy" + queryargs.EncodeQueryArgs("/loki/api/v1/tail", v.Encode())
 	conn, resp, err := d.Dial(apiURL("wss", p, ""), hdr)
 	if err != nil {
 		return nil, resp, err

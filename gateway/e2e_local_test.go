@@ -28,7 +28,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/loki/queryargs"
 )
 
 func lokiBinary(t *testing.T) string {
@@ -161,7 +161,7 @@ func TestE2ELocalLokiTailThroughGateway(t *testing.T) {
 		t.Errorf("Loki tail without query: %v %v, want 400", err, resp)
 	}
 	q := url.Values{"query": {`{app="e2e"}`}, "start": {fmt.Sprint(time.Now().Add(-time.Minute).UnixNano())}, "limit": {"100"}}.Encode()
-	path := stream.EncodeQueryArgs("/loki/api/v1/tail", q)
+	path := queryargs.EncodeQueryArgs("/loki/api/v1/tail", q)
 	if _, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(loki, "http")+path, nil); err == nil || resp == nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("Loki tail with queryargs, no gateway: %v %v, want 404", err, resp)
 	}
@@ -231,7 +231,7 @@ func TestE2ELocalLokiTailThroughGateway(t *testing.T) {
 	t.Logf("tail through the gateway streamed %d distinct lines", len(seen))
 
 	// A plain read through the gateway with queryargs, too.
-	status, _, body = rawDo(t, addr, "GET", stream.EncodeQueryArgs("/loki/api/v1/query_range", q), nil, "")
+	status, _, body = rawDo(t, addr, "GET", queryargs.EncodeQueryArgs("/loki/api/v1/query_range", q), nil, "")
 	if status != http.StatusOK || !strings.Contains(body, "before the tail") {
 		t.Errorf("query_range through gateway: %d %s", status, truncate(body, 300))
 	}

@@ -1,6 +1,6 @@
 // Package gateway is `tailui gateway`: a small reverse proxy that runs in the cluster
 // in front of Loki, restores query strings that tailui moved into the path
-// (.../queryargs/<base64url>/, see stream.DecodeQueryArgs) because WebSocket upgrades
+// (.../queryargs/<base64url>/, see queryargs.DecodeQueryArgs) because WebSocket upgrades
 // through the Kubernetes API server's service proxy lose them, and forwards only
 // Loki's read API, with the gateway's own credentials.
 package gateway
@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/tailui/tailui/internal/redact"
-	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/loki/queryargs"
 )
 
 // Version is reported by the ping endpoint. main sets it at start-up.
@@ -144,8 +144,8 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.MaxHeaderBytes <= 0 {
 		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
-	if cfg.MaxHeaderBytes < stream.MaxQueryArgsBytes+4<<10 {
-		return nil, fmt.Errorf("gateway: max header bytes %d is too small for queryargs up to %d bytes", cfg.MaxHeaderBytes, stream.MaxQueryArgsBytes)
+	if cfg.MaxHeaderBytes < queryargs.MaxQueryArgsBytes+4<<10 {
+		return nil, fmt.Errorf("gateway: max header bytes %d is too small for queryargs up to %d bytes", cfg.MaxHeaderBytes, queryargs.MaxQueryArgsBytes)
 	}
 	if cfg.ReadHeaderTimeout <= 0 {
 		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
@@ -291,10 +291,10 @@ func (g *Gateway) serve(w *recorder, r *http.Request, ent *logEntry) {
 		g.refuse(w, ent, ref)
 		return
 	}
-	cleanPath, query, err := stream.DecodeQueryArgs(ent.path)
+	cleanPath, query, err := queryargs.DecodeQueryArgs(ent.path)
 	if err != nil {
 		ref := &refusal{status: http.StatusBadRequest, reason: "queryargs: " + reasonOf(err)}
-		if errors.Is(err, stream.ErrQueryArgsTooLong) {
+		if errors.Is(err, queryargs.ErrQueryArgsTooLong) {
 			ref.status = http.StatusRequestURITooLong
 		}
 		g.refuse(w, ent, ref)

@@ -22,7 +22,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/loki/queryargs"
 )
 
 // seen is one request as the fake Loki got it.
@@ -212,7 +212,7 @@ func TestForwardRestoresQuery(t *testing.T) {
 		wantStatus int
 	}{
 		{name: "query_range from queryargs", method: "GET",
-			target:   stream.EncodeQueryArgs("/loki/api/v1/query_range", "query=%7Bapp%3D%22x%22%7D&direction=forward"),
+			target:   queryargs.EncodeQueryArgs("/loki/api/v1/query_range", "query=%7Bapp%3D%22x%22%7D&direction=forward"),
 			wantPath: "/loki/api/v1/query_range", wantQuery: "query=%7Bapp%3D%22x%22%7D&direction=forward"},
 		{name: "queryargs without final slash", method: "GET",
 			target:   "/loki/api/v1/labels/queryargs/" + enc("since=1h"),
@@ -221,16 +221,16 @@ func TestForwardRestoresQuery(t *testing.T) {
 			target:   "/loki/api/v1/labels?since=1h",
 			wantPath: "/loki/api/v1/labels", wantQuery: "since=1h"},
 		{name: "label values", method: "GET",
-			target:   stream.EncodeQueryArgs("/loki/api/v1/label/app/values", "start=1&end=2"),
+			target:   queryargs.EncodeQueryArgs("/loki/api/v1/label/app/values", "start=1&end=2"),
 			wantPath: "/loki/api/v1/label/app/values", wantQuery: "start=1&end=2"},
 		{name: "series with match[] escaped", method: "GET",
-			target:   stream.EncodeQueryArgs("/loki/api/v1/series", "match%5B%5D=%7Bapp%3D%22x%22%7D"),
+			target:   queryargs.EncodeQueryArgs("/loki/api/v1/series", "match%5B%5D=%7Bapp%3D%22x%22%7D"),
 			wantPath: "/loki/api/v1/series", wantQuery: "match%5B%5D=%7Bapp%3D%22x%22%7D"},
 		{name: "post query form", method: "POST", target: "/loki/api/v1/query", body: "query=count_over_time(%7Ba%3D%22b%22%7D%5B1m%5D)",
 			wantPath: "/loki/api/v1/query", wantBody: "query=count_over_time(%7Ba%3D%22b%22%7D%5B1m%5D)"},
 		{name: "ready", method: "GET", target: "/ready", wantPath: "/ready"},
 		{name: "upstream prefix", prefix: "/loki-base", method: "GET",
-			target:   stream.EncodeQueryArgs("/loki/api/v1/query", "query=x"),
+			target:   queryargs.EncodeQueryArgs("/loki/api/v1/query", "query=x"),
 			wantPath: "/loki-base/loki/api/v1/query", wantQuery: "query=x"},
 	}
 	for _, tt := range tests {
@@ -269,7 +269,7 @@ func TestPlainResponseStreams(t *testing.T) {
 		_, _ = io.WriteString(w, "second\n")
 	}
 	addr, _ := startGateway(t, Config{Upstream: loki.URL})
-	resp, err := http.Get("http://" + addr + stream.EncodeQueryArgs("/loki/api/v1/query_range", "query=x"))
+	resp, err := http.Get("http://" + addr + queryargs.EncodeQueryArgs("/loki/api/v1/query_range", "query=x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestWebSocketTail(t *testing.T) {
 	}
 	addr, logs := startGateway(t, Config{Upstream: loki.URL, Debug: true})
 
-	path := stream.EncodeQueryArgs("/loki/api/v1/tail", tailQuery)
+	path := queryargs.EncodeQueryArgs("/loki/api/v1/tail", tailQuery)
 	c, resp, err := websocket.DefaultDialer.Dial("ws://"+addr+path, nil)
 	if err != nil {
 		t.Fatalf("dial: %v (response %v)", err, resp)
@@ -377,7 +377,7 @@ func TestWebSocketHandshakeErrorPassesThrough(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	oversized := "/loki/api/v1/tail/queryargs/" + strings.Repeat("A", stream.MaxQueryArgsBytes+4) + "/"
+	oversized := "/loki/api/v1/tail/queryargs/" + strings.Repeat("A", queryargs.MaxQueryArgsBytes+4) + "/"
 	ws := http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"}, "Sec-Websocket-Version": {"13"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}
 	tests := []struct {
 		name       string
@@ -389,7 +389,7 @@ func TestRefusals(t *testing.T) {
 		wantReason string
 	}{
 		{"push", "POST", "/loki/api/v1/push", nil, "x", http.StatusForbidden, "not on the allow-list"},
-		{"push via queryargs", "GET", stream.EncodeQueryArgs("/loki/api/v1/push", "a=1"), nil, "", http.StatusForbidden, "/loki/api/v1/push is not on the allow-list"},
+		{"push via queryargs", "GET", queryargs.EncodeQueryArgs("/loki/api/v1/push", "a=1"), nil, "", http.StatusForbidden, "/loki/api/v1/push is not on the allow-list"},
 		{"metrics", "GET", "/metrics", nil, "", http.StatusForbidden, "not on the allow-list"},
 		{"config", "GET", "/config", nil, "", http.StatusForbidden, "not on the allow-list"},
 		{"delete api", "DELETE", "/loki/api/v1/delete?query=x", nil, "", http.StatusForbidden, "not on the allow-list"},
@@ -409,11 +409,11 @@ func TestRefusals(t *testing.T) {
 		{"oversized query", "GET", oversized, nil, "", http.StatusRequestURITooLong, "more than the limit"},
 		{"two queryargs", "GET", "/loki/api/v1/tail/queryargs/" + enc("a=1") + "/queryargs/" + enc("b=2") + "/", nil, "", http.StatusBadRequest, "2 \"queryargs\" segments"},
 		{"queryargs not last", "GET", "/loki/api/v1/queryargs/" + enc("a=1") + "/tail", nil, "", http.StatusBadRequest, "at the end of the path"},
-		{"query string and queryargs", "GET", stream.EncodeQueryArgs("/loki/api/v1/query", "query=x") + "?query=y", nil, "", http.StatusBadRequest, "both a query string and queryargs"},
+		{"query string and queryargs", "GET", queryargs.EncodeQueryArgs("/loki/api/v1/query", "query=x") + "?query=y", nil, "", http.StatusBadRequest, "both a query string and queryargs"},
 		{"post to labels", "POST", "/loki/api/v1/labels", nil, "a=1", http.StatusMethodNotAllowed, "method POST is not allowed"},
 		{"put to query", "PUT", "/loki/api/v1/query", nil, "", http.StatusMethodNotAllowed, "method PUT"},
-		{"upgrade on query", "GET", stream.EncodeQueryArgs("/loki/api/v1/query", "query=x"), ws, "", http.StatusBadRequest, "upgrades are forwarded only for /loki/api/v1/tail"},
-		{"upgrade to h2c", "GET", stream.EncodeQueryArgs("/loki/api/v1/tail", "query=x"), http.Header{"Connection": {"Upgrade"}, "Upgrade": {"h2c"}}, "", http.StatusBadRequest, "only websocket"},
+		{"upgrade on query", "GET", queryargs.EncodeQueryArgs("/loki/api/v1/query", "query=x"), ws, "", http.StatusBadRequest, "upgrades are forwarded only for /loki/api/v1/tail"},
+		{"upgrade to h2c", "GET", queryargs.EncodeQueryArgs("/loki/api/v1/tail", "query=x"), http.Header{"Connection": {"Upgrade"}, "Upgrade": {"h2c"}}, "", http.StatusBadRequest, "only websocket"},
 		{"body too large", "POST", "/loki/api/v1/query", nil, "query=" + strings.Repeat("x", 2000), http.StatusRequestEntityTooLarge, "larger than 1024 bytes"},
 		{"debug off", "GET", recentPath, nil, "", http.StatusNotFound, "only when the gateway runs with --debug"},
 		{"post ping", "POST", pingPath, nil, "", http.StatusMethodNotAllowed, "method POST"},
@@ -479,7 +479,7 @@ func TestHeaders(t *testing.T) {
 			cfg := tt.cfg
 			cfg.Upstream = loki.URL
 			addr, logs := startGateway(t, cfg)
-			if status, _, body := rawDo(t, addr, "GET", stream.EncodeQueryArgs("/loki/api/v1/labels", "since=1h"), tt.hdr, ""); status != http.StatusOK {
+			if status, _, body := rawDo(t, addr, "GET", queryargs.EncodeQueryArgs("/loki/api/v1/labels", "since=1h"), tt.hdr, ""); status != http.StatusOK {
 				t.Fatalf("status %d: %s", status, body)
 			}
 			logs.waitFor(t, "msg=request")
@@ -516,7 +516,7 @@ func TestWebSocketHeaders(t *testing.T) {
 		_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(5*time.Second))
 	}
 	addr, _ := startGateway(t, Config{Upstream: loki.URL, OrgID: "dflt", BearerTokenFile: tokenFile})
-	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+stream.EncodeQueryArgs("/loki/api/v1/tail", "query=x"), http.Header{"Authorization": {"Bearer client"}})
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+queryargs.EncodeQueryArgs("/loki/api/v1/tail", "query=x"), http.Header{"Authorization": {"Bearer client"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -630,7 +630,7 @@ func TestMaxSessionClosesWebSocket(t *testing.T) {
 		}
 	}
 	addr, _ := startGateway(t, Config{Upstream: loki.URL, MaxSession: 100 * time.Millisecond, MaxIdle: time.Millisecond})
-	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+stream.EncodeQueryArgs("/loki/api/v1/tail", "query=x"), nil)
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+queryargs.EncodeQueryArgs("/loki/api/v1/tail", "query=x"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -665,7 +665,7 @@ func TestShutdownClosesWebSockets(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- g.Serve(ctx, ln) }()
-	c, _, err := websocket.DefaultDialer.Dial("ws://"+ln.Addr().String()+stream.EncodeQueryArgs("/loki/api/v1/tail", "query=x"), nil)
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+ln.Addr().String()+queryargs.EncodeQueryArgs("/loki/api/v1/tail", "query=x"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -749,7 +749,7 @@ func TestLogTruncatesQuery(t *testing.T) {
 	loki := newFakeLoki(t)
 	addr, logs := startGateway(t, Config{Upstream: loki.URL})
 	long := "query=" + strings.Repeat("a", 1000)
-	if status, _, _ := rawDo(t, addr, "GET", stream.EncodeQueryArgs("/loki/api/v1/query", long), nil, ""); status != http.StatusOK {
+	if status, _, _ := rawDo(t, addr, "GET", queryargs.EncodeQueryArgs("/loki/api/v1/query", long), nil, ""); status != http.StatusOK {
 		t.Fatalf("status %d", status)
 	}
 	logs.waitFor(t, "msg=request")

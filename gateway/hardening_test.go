@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/loki/queryargs"
 )
 
 // generous bounds the tests' own waits: far above any deadline they configure, so
@@ -80,7 +80,7 @@ func TestTenant(t *testing.T) {
 					for k, v := range upgradeHeader(tt.conn) {
 						hdr[k] = v
 					}
-					target, wantStatus = stream.EncodeQueryArgs(tailPath, "query=x"), http.StatusSwitchingProtocols
+					target, wantStatus = queryargs.EncodeQueryArgs(tailPath, "query=x"), http.StatusSwitchingProtocols
 				} else if tt.conn != "" {
 					hdr = with(hdr, "Connection", tt.conn)
 				}

@@ -8,7 +8,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/loki/queryargs"
 )
 
 // The gateway's own endpoints.
@@ -77,7 +77,7 @@ func (g *Gateway) refuse(w *recorder, ent *logEntry, ref *refusal) {
 
 // reasonOf returns the human part of a codec error.
 func reasonOf(err error) string {
-	var qe *stream.QueryArgsError
+	var qe *queryargs.QueryArgsError
 	if errors.As(err, &qe) {
 		return qe.Reason
 	}

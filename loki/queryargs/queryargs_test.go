@@ -1,4 +1,4 @@
-package stream
+package queryargs
 
 import (
 	"encoding/base64"

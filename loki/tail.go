@@ -1,4 +1,4 @@
-package kube
+package loki
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	gws "github.com/gorilla/websocket"
 
+	"github.com/tailui/tailui/kube"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -95,7 +96,7 @@ func (t *LokiTail) Origin() *stream.Origin { return t.origin }
 // Run implements stream.Source.
 func (t *LokiTail) Run(ctx context.Context, sink stream.Sink) error {
 	r := &lokiRunner{t: t, sink: sink, q: newLineQueue(orDefault(t.opts.QueueLimit, 200000))}
-	r.dec = stream.NewLokiDecoder(stream.SanitizeOptions{KeepSGR: t.opts.KeepSGR}, &r.resume)
+	r.dec = NewLokiDecoder(stream.SanitizeOptions{KeepSGR: t.opts.KeepSGR}, &r.resume)
 	pumped := make(chan struct{})
 	go func() {
 		r.q.pump(sink)
@@ -118,10 +119,10 @@ type lokiRunner struct {
 	t      *LokiTail
 	sink   stream.Sink
 	q      *lineQueue
-	dec    *stream.LokiDecoder
+	dec    *LokiDecoder
 	resume stream.LokiResume
 
-	way  lokiWay
+	way  Way
 	conn *gws.Conn // opened by pick, used by the next session
 
 	attempt   int
@@ -193,12 +194,12 @@ func (r *lokiRunner) run(ctx context.Context) error {
 		}
 		bo := r.t.opts.Backoff
 		if bo == nil {
-			bo = backoff
+			bo = kube.Backoff
 		}
 		delay := bo(r.attempt)
 		why := "the tail ended"
 		if err != nil {
-			why = explainLoki(err, r.way)
+			why = Explain(err, r.way)
 		}
 		if _, ok := r.resume.Start(); ok {
 			r.resuming = true
@@ -264,7 +265,7 @@ func (e *strippedQuery) Error() string {
 func (r *lokiRunner) pick(ctx context.Context) error {
 	l := r.t.loki
 	l.mu.Lock()
-	ways := append([]lokiWay(nil), l.ways...)
+	ways := append([]Way(nil), l.ways...)
 	l.mu.Unlock()
 	single := len(ways) == 1
 	if _, ok := r.resume.Start(); ok {
@@ -305,7 +306,7 @@ func (r *lokiRunner) pick(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		why := explainLoki(err, w)
+		why := Explain(err, w)
 		var sq *strippedQuery
 		if errors.As(err, &sq) {
 			why = sq.Error()
@@ -327,8 +328,8 @@ func (r *lokiRunner) pick(ctx context.Context) error {
 
 // checkStripped tells a query Loki refuses from one the service proxy dropped: a
 // refused upgrade is asked again as a plain GET, which keeps its query.
-func (r *lokiRunner) checkStripped(ctx context.Context, w lokiWay, params url.Values, err error) error {
-	var re *ResponseError
+func (r *lokiRunner) checkStripped(ctx context.Context, w Way, params url.Values, err error) error {
+	var re *kube.ResponseError
 	if !errors.As(err, &re) || re.FromAPIServer() || re.StatusCode != 400 {
 		return err
 	}
@@ -341,7 +342,7 @@ func (r *lokiRunner) checkStripped(ctx context.Context, w lokiWay, params url.Va
 }
 
 // announce says which way the tail took, and why earlier ways failed.
-func (r *lokiRunner) announce(w lokiWay, notes []string) {
+func (r *lokiRunner) announce(w Way, notes []string) {
 	l := r.t.loki
 	msg := "Loki via " + w.Via().String() + ": " + w.Describe()
 	var why []string
@@ -385,9 +386,9 @@ func (r *lokiRunner) tail(ctx context.Context) error {
 		var err error
 		conn, err = r.way.DialTail(ctx, r.tailParams())
 		if err != nil {
-			var re *ResponseError
+			var re *kube.ResponseError
 			if lokiAnswered(err) || errors.As(err, &re) && re.FromAPIServer() && (re.StatusCode == 401 || re.StatusCode == 403) {
-				return &fatalError{explainLoki(err, r.way)}
+				return &fatalError{Explain(err, r.way)}
 			}
 			return err
 		}
@@ -414,7 +415,7 @@ func (r *lokiRunner) session(ctx context.Context, conn *gws.Conn) error {
 	r.status(stream.StateLive, "")
 	idle := orDefault(r.t.opts.Idle, 5*time.Second)
 	// Loki pings every second; our own pings keep other servers (and proxies) honest.
-	defer keepAlive(ctx, conn, idle/2)()
+	defer kube.KeepAlive(ctx, conn, idle/2)()
 	extend := func() { _ = conn.SetReadDeadline(time.Now().Add(idle)) }
 	// Loki runs the history query before it pings for the first time.
 	_ = conn.SetReadDeadline(time.Now().Add(max(idle, orDefault(r.t.opts.HistoryTimeout, 30*time.Second))))
@@ -442,7 +443,7 @@ func (r *lokiRunner) session(ctx context.Context, conn *gws.Conn) error {
 			}
 			var ce *gws.CloseError
 			if errors.As(err, &ce) && r.delivered == 0 && closeRefusesQuery(ce) {
-				return &fatalError{"Loki refused the tail: " + oneLine(ce.Text)}
+				return &fatalError{"Loki refused the tail: " + kube.OneLine(ce.Text)}
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -453,7 +454,7 @@ func (r *lokiRunner) session(ctx context.Context, conn *gws.Conn) error {
 		extend()
 		b, err := r.dec.DecodeTail(msg)
 		if err != nil {
-			var le *stream.LokiError
+			var le *LokiError
 			if errors.As(err, &le) {
 				return fmt.Errorf("Loki sent an error: %s", le.Message)
 			}
@@ -483,7 +484,7 @@ func plural(n int, one, many string) string {
 }
 
 // deliver queues a decoded batch with its markers.
-func (r *lokiRunner) deliver(b stream.LokiBatch) {
+func (r *lokiRunner) deliver(b LokiBatch) {
 	r.skipped += b.Skipped
 	if len(b.Lines) > 0 {
 		r.flushResume()
@@ -522,7 +523,7 @@ func (r *lokiRunner) poll(ctx context.Context) error {
 		}
 		if err != nil {
 			if lokiAnswered(err) {
-				return &fatalError{explainLoki(err, r.way)}
+				return &fatalError{Explain(err, r.way)}
 			}
 			return err
 		}
@@ -559,7 +560,7 @@ func (r *lokiRunner) history(ctx context.Context, end int64) error {
 		if err != nil {
 			return err
 		}
-		b, err := stream.NewLokiDecoder(stream.SanitizeOptions{}, nil).DecodeQueryRange(body)
+		b, err := NewLokiDecoder(stream.SanitizeOptions{}, nil).DecodeQueryRange(body)
 		if err != nil {
 			return queryError(err)
 		}
@@ -630,10 +631,10 @@ func (r *lokiRunner) get(ctx context.Context, q url.Values) ([]byte, error) {
 }
 
 // query runs a query_range and decodes it into lines.
-func (r *lokiRunner) query(ctx context.Context, q url.Values) (stream.LokiBatch, error) {
+func (r *lokiRunner) query(ctx context.Context, q url.Values) (LokiBatch, error) {
 	body, err := r.get(ctx, q)
 	if err != nil {
-		return stream.LokiBatch{}, err
+		return LokiBatch{}, err
 	}
 	b, err := r.dec.DecodeQueryRange(body)
 	return b, queryError(err)
@@ -641,7 +642,7 @@ func (r *lokiRunner) query(ctx context.Context, q url.Values) (stream.LokiBatch,
 
 // queryError makes Loki's in-body refusal of a query fatal.
 func queryError(err error) error {
-	var le *stream.LokiError
+	var le *LokiError
 	if errors.As(err, &le) {
 		return &fatalError{"Loki refused the query: " + le.Message}
 	}
@@ -655,7 +656,7 @@ func (r *lokiRunner) once(ctx context.Context) error {
 		if errors.As(err, &fe) {
 			return r.fail(fe.msg)
 		}
-		return r.fail(explainLoki(err, nil))
+		return r.fail(Explain(err, nil))
 	}
 	r.status(stream.StateEnded, "")
 	return nil

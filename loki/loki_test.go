@@ -1,4 +1,4 @@
-package kube
+package loki
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/tailui/tailui/kube"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -217,8 +218,8 @@ func TestLokiPollDeliversEveryEntryAcrossPages(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	w := &proxyWay{via: LokiViaPoll, base: u, hc: srv.Client()}
-	l := &Loki{ways: []lokiWay{w}, cat: []lokiWay{w}, failed: map[LokiVia]string{}}
+	w := &ProxyWay{via: LokiViaPoll, base: u, hc: srv.Client()}
+	l := &Loki{ways: []Way{w}, cat: []Way{w}, failed: map[LokiVia]string{}}
 	o := fastTail(`{job="test"}`)
 	o.Limit, o.Start = 4, time.Unix(0, base)
 	o.PollInterval, o.PollLag = time.Millisecond, time.Nanosecond
@@ -274,12 +275,12 @@ func TestLokiAutoFallsBackAndSaysWhy(t *testing.T) {
 	srv := lokiProxyServer(t, f)
 	defer srv.Close()
 	at := func(p string) *url.URL { u, _ := url.Parse(srv.URL + p); return u }
-	gw := &proxyWay{via: LokiViaGateway, svc: ServiceRef{Namespace: "monitoring", Name: "tailui-gateway", Port: "http"},
-		base: at("/gw"), hc: srv.Client(), ws: &wsDialer{}, encode: true}
-	px := &proxyWay{via: LokiViaProxy, svc: ServiceRef{Namespace: "monitoring", Name: "loki", Port: "3100"},
-		base: at("/proxy"), hc: srv.Client(), ws: &wsDialer{}}
-	direct := &directWay{via: LokiViaURL, desc: "direct", base: at("/direct"), hc: srv.Client(), ws: &wsDialer{}}
-	l := &Loki{ways: []lokiWay{gw, px, direct}, cat: []lokiWay{gw, px, direct}, failed: map[LokiVia]string{}}
+	gw := &ProxyWay{via: LokiViaGateway, svc: kube.ServiceRef{Namespace: "monitoring", Name: "tailui-gateway", Port: "http"},
+		base: at("/gw"), hc: srv.Client(), ws: kube.NewPlainWSDialer(nil, nil, nil), encode: true}
+	px := &ProxyWay{via: LokiViaProxy, svc: kube.ServiceRef{Namespace: "monitoring", Name: "loki", Port: "3100"},
+		base: at("/proxy"), hc: srv.Client(), ws: kube.NewPlainWSDialer(nil, nil, nil)}
+	direct := &directWay{via: LokiViaURL, desc: "direct", base: at("/direct"), hc: srv.Client(), ws: kube.NewPlainWSDialer(nil, nil, nil)}
+	l := &Loki{ways: []Way{gw, px, direct}, cat: []Way{gw, px, direct}, failed: map[LokiVia]string{}}
 	sink := newRecSink()
 	err := runTail(t, l.Tail(fastTail(`{job="test"}`)), sink, func() {
 		f.add(fakeEntry{1000, "one"})
@@ -313,8 +314,8 @@ func TestLokiProxyNamesTheStrippedQuery(t *testing.T) {
 	srv := lokiProxyServer(t, f)
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL + "/proxy")
-	px := &proxyWay{via: LokiViaProxy, base: u, hc: srv.Client(), ws: &wsDialer{}}
-	l := &Loki{ways: []lokiWay{px}, cat: []lokiWay{px}, failed: map[LokiVia]string{}}
+	px := &ProxyWay{via: LokiViaProxy, base: u, hc: srv.Client(), ws: kube.NewPlainWSDialer(nil, nil, nil)}
+	l := &Loki{ways: []Way{px}, cat: []Way{px}, failed: map[LokiVia]string{}}
 	err := l.Tail(fastTail(`{job="test"}`)).Run(context.Background(), newRecSink())
 	if err == nil {
 		t.Fatal("a tail through a query-stripping proxy succeeded")
@@ -336,7 +337,7 @@ func TestLokiCatalog(t *testing.T) {
 		t.Errorf("Values: %v %v", got, err)
 	}
 	sets, err := l.Series(ctx, `{job=~".+"}`)
-	if err != nil || len(sets) != 2 || stream.LabelString(sets[0]) != `{app="x", job="a"}` {
+	if err != nil || len(sets) != 2 || LabelString(sets[0]) != `{app="x", job="a"}` {
 		t.Errorf("Series: %v %v", sets, err)
 	}
 	if _, err := l.Values(ctx, "../x"); err == nil {
@@ -422,34 +423,6 @@ func TestLineQueueDropsOldestLogLinesNotMarkers(t *testing.T) {
 	}
 }
 
-func TestParseServiceRef(t *testing.T) {
-	tests := []struct {
-		in, def string
-		want    ServiceRef
-		path    string
-		bad     bool
-	}{
-		{"monitoring/loki:3100", "x", ServiceRef{"monitoring", "loki", "3100", ""}, "/api/v1/namespaces/monitoring/services/loki:3100/proxy", false},
-		{"loki", "shop", ServiceRef{"shop", "loki", "", ""}, "/api/v1/namespaces/shop/services/loki/proxy", false},
-		{"m/https:loki:https", "x", ServiceRef{"m", "loki", "https", "https"}, "/api/v1/namespaces/m/services/https:loki:https/proxy", false},
-		{"m/loki:a:b", "x", ServiceRef{}, "", true},
-		{"m/", "x", ServiceRef{}, "", true},
-		{"m/lo ki", "x", ServiceRef{}, "", true},
-	}
-	for _, tc := range tests {
-		got, err := ParseServiceRef(tc.in, tc.def)
-		if tc.bad {
-			if err == nil {
-				t.Errorf("%q: accepted", tc.in)
-			}
-			continue
-		}
-		if err != nil || got != tc.want || got.ProxyPath() != tc.path {
-			t.Errorf("%q: %+v %q %v, want %+v %q", tc.in, got, got.ProxyPath(), err, tc.want, tc.path)
-		}
-	}
-}
-
 func testService(ns, name string, labels map[string]string, headless bool, ports ...corev1.ServicePort) *corev1.Service {
 	s := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels}, Spec: corev1.ServiceSpec{Ports: ports}}
 	if headless {
@@ -500,8 +473,8 @@ func TestFindLoki(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c := &Client{Clientset: cs, Namespace: tc.current}
-			got, _, err := c.findLoki(context.Background())
+			c := &kube.Client{Clientset: cs, Namespace: tc.current}
+			got, _, err := FindLoki(context.Background(), c)
 			if tc.want == "" {
 				if err == nil {
 					t.Fatalf("found %v", got)
@@ -520,9 +493,9 @@ func TestFindLoki(t *testing.T) {
 
 func TestExplainLoki(t *testing.T) {
 	status := func(code int, msg string) error {
-		return &ResponseError{Op: "GET", StatusCode: code, Status: &metav1.Status{Status: "Failure", Code: int32(code), Message: msg, Reason: metav1.StatusReasonServiceUnavailable}}
+		return &kube.ResponseError{Op: "GET", StatusCode: code, Status: &metav1.Status{Status: "Failure", Code: int32(code), Message: msg, Reason: metav1.StatusReasonServiceUnavailable}}
 	}
-	loki := &proxyWay{svc: ServiceRef{Namespace: "monitoring", Name: "loki", Port: "3100"}}
+	loki := &ProxyWay{svc: kube.ServiceRef{Namespace: "monitoring", Name: "loki", Port: "3100"}}
 	tests := []struct {
 		name string
 		err  error
@@ -536,15 +509,15 @@ func TestExplainLoki(t *testing.T) {
 			[]string{"nothing accepts connections on port 3100", "svc monitoring/loki:3100"}},
 		{"no endpoints", status(503, `no endpoints available for service "loki"`),
 			[]string{"svc monitoring/loki:3100 has no ready endpoints", "kubernetes.io/service-name=loki"}},
-		{"loki 400", &ResponseError{StatusCode: 400, Body: "parse error at line 1, col 2: syntax error"}, []string{"Loki refused the query: parse error"}},
-		{"gateway 502", &ResponseError{StatusCode: 502, Body: `{"error":"tailui gateway: upstream unreachable: dial tcp: refused"}`},
+		{"loki 400", &kube.ResponseError{StatusCode: 400, Body: "parse error at line 1, col 2: syntax error"}, []string{"Loki refused the query: parse error"}},
+		{"gateway 502", &kube.ResponseError{StatusCode: 502, Body: `{"error":"tailui gateway: upstream unreachable: dial tcp: refused"}`},
 			[]string{"the tailui gateway answers but cannot reach Loki", "--upstream"}},
 		{"1011 from a proxy", &gws.CloseError{Code: 1011}, []string{"1011", "tailui doctor"}},
 		{"1011 tail max duration", &gws.CloseError{Code: 1011, Text: "reached tail max duration limit"}, []string{"tail_max_duration"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := explainLoki(tc.err, loki)
+			got := Explain(tc.err, loki)
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("%q\n  does not say %q", got, w)
@@ -556,17 +529,17 @@ func TestExplainLoki(t *testing.T) {
 
 func TestLokiAnsweredAndWayRefused(t *testing.T) {
 	st := func(code int, reason metav1.StatusReason) error {
-		return &ResponseError{StatusCode: code, Status: &metav1.Status{Code: int32(code), Reason: reason}}
+		return &kube.ResponseError{StatusCode: code, Status: &metav1.Status{Code: int32(code), Reason: reason}}
 	}
 	tests := []struct {
 		err              error
 		answered, refuse bool
 	}{
-		{&ResponseError{StatusCode: 400, Body: "parse error"}, true, false},
-		{&ResponseError{StatusCode: 401, Body: "no org id"}, true, false},
-		{&ResponseError{StatusCode: 503, Body: "Ingester not ready"}, false, false},
-		{&ResponseError{StatusCode: 403, Body: `{"error":"tailui gateway: path not allowed"}`}, false, true},
-		{&ResponseError{StatusCode: 400, Body: `{"error":"tailui gateway: bad queryargs"}`}, true, false},
+		{&kube.ResponseError{StatusCode: 400, Body: "parse error"}, true, false},
+		{&kube.ResponseError{StatusCode: 401, Body: "no org id"}, true, false},
+		{&kube.ResponseError{StatusCode: 503, Body: "Ingester not ready"}, false, false},
+		{&kube.ResponseError{StatusCode: 403, Body: `{"error":"tailui gateway: path not allowed"}`}, false, true},
+		{&kube.ResponseError{StatusCode: 400, Body: `{"error":"tailui gateway: bad queryargs"}`}, true, false},
 		{st(403, metav1.StatusReasonForbidden), false, true},
 		{st(404, metav1.StatusReasonNotFound), false, true},
 		{st(503, metav1.StatusReasonServiceUnavailable), false, false},
@@ -592,9 +565,9 @@ func TestLokiAutoPicksAgainWhenTheWayKeepsFailing(t *testing.T) {
 	defer s2.Close()
 	u1, _ := url.Parse(s1.URL)
 	u2, _ := url.Parse(s2.URL)
-	w1 := &directWay{via: LokiViaGateway, desc: "first", base: u1, hc: s1.Client(), ws: &wsDialer{}}
-	w2 := &directWay{via: LokiViaPortForward, desc: "second", base: u2, hc: s2.Client(), ws: &wsDialer{}}
-	l := &Loki{ways: []lokiWay{w1, w2}, cat: []lokiWay{w1, w2}, failed: map[LokiVia]string{}}
+	w1 := &directWay{via: LokiViaGateway, desc: "first", base: u1, hc: s1.Client(), ws: kube.NewPlainWSDialer(nil, nil, nil)}
+	w2 := &directWay{via: LokiViaPortForward, desc: "second", base: u2, hc: s2.Client(), ws: kube.NewPlainWSDialer(nil, nil, nil)}
+	l := &Loki{ways: []Way{w1, w2}, cat: []Way{w1, w2}, failed: map[LokiVia]string{}}
 	sink := newRecSink()
 	err := runTail(t, l.Tail(fastTail(`{job="test"}`)), sink, func() {
 		sink.waitFor(t, "the switch to the second way", func(ls []stream.Line) bool {

@@ -1,15 +1,19 @@
-package kube
+package doctor
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tailui/tailui/kube"
+)
 
 func TestProxyNameIsWhatRBACSees(t *testing.T) {
 	tests := []struct {
-		ref  ServiceRef
+		ref  kube.ServiceRef
 		want string
 	}{
-		{ServiceRef{Namespace: "monitoring", Name: "tailui-gateway", Port: "http"}, "tailui-gateway:http"},
-		{ServiceRef{Namespace: "m", Name: "loki"}, "loki"},
-		{ServiceRef{Namespace: "m", Name: "loki", Port: "https", Scheme: "https"}, "https:loki:https"},
+		{kube.ServiceRef{Namespace: "monitoring", Name: "tailui-gateway", Port: "http"}, "tailui-gateway:http"},
+		{kube.ServiceRef{Namespace: "m", Name: "loki"}, "loki"},
+		{kube.ServiceRef{Namespace: "m", Name: "loki", Port: "https", Scheme: "https"}, "https:loki:https"},
 	}
 	for _, tc := range tests {
 		if got := proxyName(tc.ref); got != tc.want {

@@ -1,4 +1,4 @@
-package stream
+package loki
 
 import (
 	"encoding/json"
@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tailui/tailui/stream"
 )
 
 // lokiLines renders lines as "name|ns|text" for comparisons.
-func lokiLines(lines []Line) []string {
+func lokiLines(lines []stream.Line) []string {
 	var out []string
 	for _, l := range lines {
 		out = append(out, fmt.Sprintf("%s|%d|%s", l.Origin.Name, l.Time.UnixNano(), l.Text))
@@ -55,7 +57,7 @@ func TestLokiDecodeTail(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := NewLokiDecoder(SanitizeOptions{}, nil)
+			d := NewLokiDecoder(stream.SanitizeOptions{}, nil)
 			b, err := d.DecodeTail([]byte(tt.msg))
 			if err != nil {
 				t.Fatal(err)
@@ -74,7 +76,7 @@ func TestLokiDecodeTail(t *testing.T) {
 				t.Errorf("dropped = %v, want %v", dropped, tt.dropped)
 			}
 			for _, l := range b.Lines {
-				if l.Kind != KindLog || l.Time.Location() != time.UTC {
+				if l.Kind != stream.KindLog || l.Time.Location() != time.UTC {
 					t.Errorf("line %+v: want KindLog in UTC", l)
 				}
 			}
@@ -99,7 +101,7 @@ func TestLokiDecodeTailErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewLokiDecoder(SanitizeOptions{}, nil).DecodeTail([]byte(tt.msg))
+			_, err := NewLokiDecoder(stream.SanitizeOptions{}, nil).DecodeTail([]byte(tt.msg))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -112,8 +114,8 @@ func TestLokiDecodeTailErrors(t *testing.T) {
 }
 
 func TestLokiOrigins(t *testing.T) {
-	d := NewLokiDecoder(SanitizeOptions{}, nil)
-	msg := func(labels string) *Origin {
+	d := NewLokiDecoder(stream.SanitizeOptions{}, nil)
+	msg := func(labels string) *stream.Origin {
 		t.Helper()
 		b, err := d.DecodeTail([]byte(`{"streams":[{"stream":` + labels + `,"values":[["1","x"]]}]}`))
 		if err != nil || len(b.Lines) != 1 {
@@ -145,7 +147,7 @@ func TestLokiOrigins(t *testing.T) {
 // TestLokiDecoderReuse checks that nothing leaks from one message into the next
 // through the reused decoding buffers.
 func TestLokiDecoderReuse(t *testing.T) {
-	d := NewLokiDecoder(SanitizeOptions{}, nil)
+	d := NewLokiDecoder(stream.SanitizeOptions{}, nil)
 	first := `{"streams":[{"stream":{"pod":"a"},"values":[["1","a1"],["2","a2"]]},{"stream":{"pod":"b"},"values":[["3","b3"]]}],"dropped_entries":[{"labels":{"pod":"a"},"timestamp":"1"}]}`
 	second := `{"streams":[{"stream":{"pod":"c"},"values":[["4","c4"]]}]}`
 	third := `{"streams":[{"stream":{"pod":"d"}}]}`
@@ -167,8 +169,8 @@ func TestLokiDecoderReuse(t *testing.T) {
 }
 
 func TestLokiDecoderResume(t *testing.T) {
-	var r LokiResume
-	d := NewLokiDecoder(SanitizeOptions{}, &r)
+	var r stream.LokiResume
+	d := NewLokiDecoder(stream.SanitizeOptions{}, &r)
 	b, _ := d.DecodeTail([]byte(`{"streams":[{"stream":{"pod":"a"},"values":[["100","x"],["200","y"]]},{"stream":{"pod":"b"},"values":[["200","y"]]}]}`))
 	if len(b.Lines) != 3 {
 		t.Fatalf("got %d lines", len(b.Lines))
@@ -207,7 +209,7 @@ func TestLokiDecodeQueryRange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := NewLokiDecoder(SanitizeOptions{}, nil).DecodeQueryRange([]byte(tt.body))
+			b, err := NewLokiDecoder(stream.SanitizeOptions{}, nil).DecodeQueryRange([]byte(tt.body))
 			if tt.errText != "" {
 				var le *LokiError
 				if err == nil || !strings.Contains(err.Error(), tt.errText) || errors.As(err, &le) != tt.lokiErr {
@@ -294,7 +296,7 @@ func lokiBenchMessage() []byte {
 
 func BenchmarkLokiDecodeTail(b *testing.B) {
 	msg := lokiBenchMessage()
-	d := NewLokiDecoder(SanitizeOptions{}, nil)
+	d := NewLokiDecoder(stream.SanitizeOptions{}, nil)
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
 	var lines int
@@ -381,8 +383,8 @@ func FuzzLokiDecodeTail(f *testing.F) {
 	f.Add([]byte(`parse error`))
 	f.Add(lokiBenchMessage())
 	f.Fuzz(func(t *testing.T, msg []byte) {
-		var r LokiResume
-		d := NewLokiDecoder(SanitizeOptions{}, &r)
+		var r stream.LokiResume
+		d := NewLokiDecoder(stream.SanitizeOptions{}, &r)
 		for range 2 {
 			b, err := d.DecodeTail(msg)
 			if err != nil {
@@ -397,4 +399,27 @@ func FuzzLokiDecodeTail(f *testing.F) {
 			r.Begin()
 		}
 	})
+}
+
+// checkInert fails t if out could do anything on a terminal (stream's own check,
+// through its exported helpers).
+func checkInert(t *testing.T, in []byte, out string, keepSGR bool) {
+	t.Helper()
+	if !utf8.ValidString(out) {
+		t.Fatalf("decode(%q) = %q: invalid UTF-8", in, out)
+	}
+	for i := 0; i < len(out); {
+		r, n := utf8.DecodeRuneInString(out[i:])
+		switch {
+		case r == 0x1b:
+			m := stream.KeptSGRLen(out[i:])
+			if !keepSGR || m == 0 {
+				t.Fatalf("decode(%q) = %q: ESC at %d", in, out, i)
+			}
+			n = m
+		case stream.IsEscapedRune(r):
+			t.Fatalf("decode(%q) = %q: control %U at %d", in, out, r, i)
+		}
+		i += n
+	}
 }

@@ -1,4 +1,4 @@
-package kube
+package loki
 
 import (
 	"encoding/json"
@@ -375,11 +375,11 @@ func urlLoki(t *testing.T, srv *httptest.Server) *Loki {
 
 func urlLokiWith(t *testing.T, o LokiOptions) *Loki {
 	t.Helper()
-	w, err := newURLWay(&o)
+	w, err := NewURLWay(&o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Loki{opts: LokiOptions{Via: LokiViaURL}, ways: []lokiWay{w}, cat: []lokiWay{w}, failed: map[LokiVia]string{}}
+	return &Loki{opts: LokiOptions{Via: LokiViaURL}, ways: []Way{w}, cat: []Way{w}, failed: map[LokiVia]string{}}
 }
 
 func fastTail(query string) LokiTailOptions {

@@ -1,4 +1,4 @@
-package stream
+package queryargs
 
 // The queryargs codec moves a request's query string into its path and back.
 //

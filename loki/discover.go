@@ -1,4 +1,4 @@
-package kube
+package loki
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/tailui/tailui/kube"
 )
 
 // Where auto looks for Loki, after the current namespace, before all namespaces.
@@ -85,8 +87,8 @@ func portString(p corev1.ServicePort) string {
 	return strconv.Itoa(int(p.Port))
 }
 
-// searchNamespaces returns the namespaces auto searches, in order.
-func (c *Client) searchNamespaces() []string {
+// SearchNamespaces returns the namespaces auto searches, in order.
+func SearchNamespaces(c *kube.Client) []string {
 	var out []string
 	for _, ns := range append([]string{c.Namespace}, lokiSearchNamespaces...) {
 		if ns != "" && !slices.Contains(out, ns) {
@@ -96,8 +98,8 @@ func (c *Client) searchNamespaces() []string {
 	return out
 }
 
-// findLoki looks for Loki's Service where the Helm chart would put it.
-func (c *Client) findLoki(ctx context.Context) (*ServiceRef, []string, error) {
+// FindLoki looks for Loki's Service where the Helm chart would put it.
+func FindLoki(ctx context.Context, c *kube.Client) (*kube.ServiceRef, []string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	var notes []string
@@ -112,11 +114,11 @@ func (c *Client) findLoki(ctx context.Context) (*ServiceRef, []string, error) {
 		}
 		return b
 	}
-	found := func(s *corev1.Service) *ServiceRef {
-		return &ServiceRef{Namespace: s.Namespace, Name: s.Name, Port: lokiServicePort(s)}
+	found := func(s *corev1.Service) *kube.ServiceRef {
+		return &kube.ServiceRef{Namespace: s.Namespace, Name: s.Name, Port: lokiServicePort(s)}
 	}
 	forbidden := 0
-	for _, ns := range c.searchNamespaces() {
+	for _, ns := range SearchNamespaces(c) {
 		list, err := c.Clientset.CoreV1().Services(ns).List(ctx, metav1.ListOptions{LabelSelector: lokiNameLabel + "=loki"})
 		if err == nil {
 			if s := best(list.Items); s != nil {
@@ -125,7 +127,7 @@ func (c *Client) findLoki(ctx context.Context) (*ServiceRef, []string, error) {
 		} else if apierrors.IsForbidden(err) {
 			forbidden++
 		} else if ctx.Err() != nil {
-			return nil, notes, fmt.Errorf("looking for Loki: %s", Explain(err))
+			return nil, notes, fmt.Errorf("looking for Loki: %s", kube.Explain(err))
 		}
 		// By name: a get may be allowed where a list is not.
 		var byName []corev1.Service
@@ -157,18 +159,18 @@ func (c *Client) findLoki(ctx context.Context) (*ServiceRef, []string, error) {
 			}
 		}
 	} else if apierrors.IsForbidden(err) {
-		notes = append(notes, "services cannot be listed in all namespaces: "+Explain(err))
+		notes = append(notes, "services cannot be listed in all namespaces: "+kube.Explain(err))
 	}
 	msg := fmt.Sprintf("no Loki Service found (looked for label %s=loki and names %s in namespaces %s, then in all namespaces)",
-		lokiNameLabel, strings.Join(lokiNames, ", "), strings.Join(c.searchNamespaces(), ", "))
+		lokiNameLabel, strings.Join(lokiNames, ", "), strings.Join(SearchNamespaces(c), ", "))
 	if forbidden > 0 {
 		msg += fmt.Sprintf("; listing services was forbidden in %d of them", forbidden)
 	}
 	return nil, notes, errors.New(msg + "; name it with --loki-service NAMESPACE/NAME:PORT, or use --loki-url")
 }
 
-// resolveService fills in the port of a Service named on the command line.
-func (c *Client) resolveService(ctx context.Context, r ServiceRef, gateway bool) (ServiceRef, error) {
+// ResolveService fills in the port of a Service named on the command line.
+func ResolveService(ctx context.Context, c *kube.Client, r kube.ServiceRef, gateway bool) (kube.ServiceRef, error) {
 	s, err := c.Clientset.CoreV1().Services(r.Namespace).Get(ctx, r.Name, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
@@ -183,7 +185,7 @@ func (c *Client) resolveService(ctx context.Context, r ServiceRef, gateway bool)
 		} else {
 			r.Port = lokiServicePort(s)
 		}
-	} else if _, ok := servicePort(s, r.Port); !ok {
+	} else if _, ok := kube.ServicePort(s, r.Port); !ok {
 		var have []string
 		for _, p := range s.Spec.Ports {
 			have = append(have, portString(p))
@@ -205,16 +207,16 @@ func gatewayServicePort(s *corev1.Service) string {
 	return ""
 }
 
-// findGateway looks for the tailui gateway's Service in the given namespaces: by
+// FindGateway looks for the tailui gateway's Service in the given namespaces: by
 // name, then by label.
-func (c *Client) findGateway(ctx context.Context, namespaces []string) (*ServiceRef, error) {
+func FindGateway(ctx context.Context, c *kube.Client, namespaces []string) (*kube.ServiceRef, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	var forbidden error
 	for _, ns := range namespaces {
 		s, err := c.Clientset.CoreV1().Services(ns).Get(ctx, gatewayServiceName, metav1.GetOptions{})
 		if err == nil {
-			return &ServiceRef{Namespace: ns, Name: s.Name, Port: gatewayServicePort(s)}, nil
+			return &kube.ServiceRef{Namespace: ns, Name: s.Name, Port: gatewayServicePort(s)}, nil
 		}
 		if apierrors.IsForbidden(err) {
 			forbidden = err
@@ -222,13 +224,13 @@ func (c *Client) findGateway(ctx context.Context, namespaces []string) (*Service
 		list, err := c.Clientset.CoreV1().Services(ns).List(ctx, metav1.ListOptions{LabelSelector: lokiNameLabel + "=" + gatewayServiceName})
 		if err == nil && len(list.Items) > 0 {
 			s := &list.Items[0]
-			return &ServiceRef{Namespace: ns, Name: s.Name, Port: gatewayServicePort(s)}, nil
+			return &kube.ServiceRef{Namespace: ns, Name: s.Name, Port: gatewayServicePort(s)}, nil
 		}
 	}
 	msg := fmt.Sprintf("no tailui gateway Service (%s, or label %s=%s) in %s",
 		gatewayServiceName, lokiNameLabel, gatewayServiceName, strings.Join(namespaces, ", "))
 	if forbidden != nil {
-		return nil, fmt.Errorf("%s: reading services is forbidden (%s); name it with --loki-gateway", msg, Explain(forbidden))
+		return nil, fmt.Errorf("%s: reading services is forbidden (%s); name it with --loki-gateway", msg, kube.Explain(forbidden))
 	}
 	return nil, errors.New(msg + "; deploy/gateway.yaml installs one")
 }
@@ -240,8 +242,8 @@ type GatewayPing struct {
 	UpstreamOK bool   `json:"upstream_ok"`
 }
 
-// ping asks a gateway who it is, through the service proxy.
-func (w *proxyWay) ping(ctx context.Context) (GatewayPing, error) {
+// Ping asks a gateway who it is, through the service proxy.
+func (w *ProxyWay) Ping(ctx context.Context) (GatewayPing, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	var p GatewayPing
@@ -250,7 +252,7 @@ func (w *proxyWay) ping(ctx context.Context) (GatewayPing, error) {
 		return p, err
 	}
 	if json.Unmarshal(b, &p) != nil || p.Gateway != "tailui" {
-		return p, fmt.Errorf("svc %s answered /tailui/v1/ping with something that is not the tailui gateway: %q", w.svc.String(), oneLine(string(b[:min(len(b), 200)])))
+		return p, fmt.Errorf("svc %s answered /tailui/v1/ping with something that is not the tailui gateway: %q", w.svc.String(), kube.OneLine(string(b[:min(len(b), 200)])))
 	}
 	return p, nil
 }
@@ -259,19 +261,19 @@ func (w *proxyWay) ping(ctx context.Context) (GatewayPing, error) {
 // reach Loki that opts allow. With LokiViaAuto it fails only when no way is left;
 // Describe and the tail's first marker say which way is used and why others are not.
 // c may be nil with LokiViaURL.
-func NewLoki(ctx context.Context, c *Client, opts LokiOptions) (*Loki, error) {
+func NewLoki(ctx context.Context, c *kube.Client, opts LokiOptions) (*Loki, error) {
 	l := &Loki{client: c, opts: opts, failed: map[LokiVia]string{}}
-	header := opts.header()
+	header := opts.Header()
 	explicitURL := opts.URL != "" && !opts.urlFromEnv
 	if opts.Via == LokiViaURL || opts.Via == LokiViaAuto && explicitURL {
 		if opts.URL == "" {
 			return nil, errors.New("--loki-via url needs --loki-url or LOKI_ADDR")
 		}
-		w, err := newURLWay(&opts)
+		w, err := NewURLWay(&opts)
 		if err != nil {
 			return nil, err
 		}
-		l.ways, l.cat = []lokiWay{w}, []lokiWay{w}
+		l.ways, l.cat = []Way{w}, []Way{w}
 		return l, nil
 	}
 	if c == nil {
@@ -282,17 +284,17 @@ func NewLoki(ctx context.Context, c *Client, opts LokiOptions) (*Loki, error) {
 	var lokiErr error
 	needLoki := opts.Via != LokiViaGateway || opts.Gateway == ""
 	if opts.Service != "" {
-		r, err := ParseServiceRef(opts.Service, c.Namespace)
+		r, err := kube.ParseServiceRef(opts.Service, c.Namespace)
 		if err != nil {
 			return nil, err
 		}
-		if r, err = c.resolveService(ctx, r, false); err != nil {
+		if r, err = ResolveService(ctx, c, r, false); err != nil {
 			lokiErr = err
 		} else {
 			l.svc = &r
 		}
 	} else if needLoki {
-		r, notes, err := c.findLoki(ctx)
+		r, notes, err := FindLoki(ctx, c)
 		l.notes = append(l.notes, notes...)
 		if err != nil {
 			lokiErr = err
@@ -304,33 +306,33 @@ func NewLoki(ctx context.Context, c *Client, opts LokiOptions) (*Loki, error) {
 	// The tailui gateway, next to Loki.
 	var gwErr error
 	if opts.Via == LokiViaAuto || opts.Via == LokiViaGateway {
-		var gw *ServiceRef
+		var gw *kube.ServiceRef
 		if opts.Gateway != "" {
-			r, err := ParseServiceRef(opts.Gateway, c.Namespace)
+			r, err := kube.ParseServiceRef(opts.Gateway, c.Namespace)
 			if err != nil {
 				return nil, err
 			}
-			if r, err = c.resolveService(ctx, r, true); err != nil {
+			if r, err = ResolveService(ctx, c, r, true); err != nil {
 				gwErr = err
 			} else {
 				gw = &r
 			}
 		} else {
-			nss := c.searchNamespaces()
+			nss := SearchNamespaces(c)
 			if l.svc != nil {
 				nss = []string{l.svc.Namespace}
 			}
-			gw, gwErr = c.findGateway(ctx, nss)
+			gw, gwErr = FindGateway(ctx, c, nss)
 		}
 		if gw != nil {
-			w, err := newProxyWay(c, LokiViaGateway, *gw, header, true)
+			w, err := NewProxyWay(c, LokiViaGateway, *gw, header, true)
 			if err != nil {
 				return nil, err
 			}
-			p, err := w.ping(ctx)
+			p, err := w.Ping(ctx)
 			switch {
 			case err != nil:
-				gwErr = fmt.Errorf("the tailui gateway svc %s does not answer /tailui/v1/ping: %s", gw.String(), explainLoki(err, w))
+				gwErr = fmt.Errorf("the tailui gateway svc %s does not answer /tailui/v1/ping: %s", gw.String(), Explain(err, w))
 			case !p.UpstreamOK && opts.Via == LokiViaAuto:
 				gwErr = fmt.Errorf("the tailui gateway svc %s answers but cannot reach Loki (upstream_ok=false): check its --upstream", gw.String())
 			default:
@@ -357,36 +359,36 @@ func NewLoki(ctx context.Context, c *Client, opts LokiOptions) (*Loki, error) {
 			return l, nil
 		}
 		if opts.Via == LokiViaAuto && opts.URL != "" {
-			w, err := newURLWay(&opts)
+			w, err := NewURLWay(&opts)
 			if err != nil {
 				return nil, err
 			}
-			l.ways, l.cat = []lokiWay{w}, []lokiWay{w}
+			l.ways, l.cat = []Way{w}, []Way{w}
 			l.notes = append(l.notes, lokiErr.Error())
 			return l, nil
 		}
 		return nil, lokiErr
 	}
 	svc := *l.svc
-	proxy, err := newProxyWay(c, LokiViaProxy, svc, header, false)
+	proxy, err := NewProxyWay(c, LokiViaProxy, svc, header, false)
 	if err != nil {
 		return nil, err
 	}
-	pf := &directWay{via: LokiViaPortForward, hc: noProxyClient(), header: header, pf: newForwarder(c, svc),
-		ws: &wsDialer{header: header, readBuffer: 64 << 10}}
-	poll := &proxyWay{via: LokiViaPoll, svc: svc, base: proxy.base, hc: proxy.hc, ws: proxy.ws, header: header}
+	pf := &directWay{via: LokiViaPortForward, hc: noProxyClient(), header: header, pf: kube.NewForwarder(c, svc),
+		ws: kube.NewPlainWSDialer(nil, nil, header)}
+	poll := &ProxyWay{via: LokiViaPoll, svc: svc, base: proxy.base, hc: proxy.hc, ws: proxy.ws, header: header}
 	switch opts.Via {
 	case LokiViaProxy:
-		l.ways, l.cat = []lokiWay{proxy}, []lokiWay{proxy}
+		l.ways, l.cat = []Way{proxy}, []Way{proxy}
 	case LokiViaPortForward:
-		l.ways, l.cat = []lokiWay{pf}, []lokiWay{pf}
+		l.ways, l.cat = []Way{pf}, []Way{pf}
 	case LokiViaPoll:
-		l.ways, l.cat = []lokiWay{poll}, []lokiWay{poll}
+		l.ways, l.cat = []Way{poll}, []Way{poll}
 	default:
 		l.ways = append(l.ways, proxy, pf, poll)
 		l.cat = append(l.cat, proxy, pf)
 		if opts.URL != "" {
-			if w, err := newURLWay(&opts); err == nil {
+			if w, err := NewURLWay(&opts); err == nil {
 				l.ways = append(l.ways, w)
 				l.cat = append(l.cat, w)
 			}

@@ -1,4 +1,4 @@
-package stream
+package loki
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/tailui/tailui/stream"
 )
 
 // LokiBatch is what one Loki message decodes to.
@@ -20,10 +22,10 @@ type LokiBatch struct {
 	// Lines sorted by time across the streams of the message (stable: the order of
 	// each stream is kept), sanitized. An entry holding newlines becomes one Line
 	// per line of text, all with the entry's time.
-	Lines []Line
+	Lines []stream.Line
 	// Dropped counts, per Origin, the entries Loki dropped because the client read
 	// too slowly (dropped_entries); nil when none. Show a KindDropped marker.
-	Dropped map[*Origin]int
+	Dropped map[*stream.Origin]int
 	// Skipped is the number of entries dropped as repeats by the decoder's LokiResume.
 	Skipped int
 }
@@ -38,10 +40,10 @@ type LokiBatch struct {
 //
 // A LokiDecoder is not safe for concurrent use; use one per tail.
 type LokiDecoder struct {
-	opt    SanitizeOptions
-	resume *LokiResume
-	byRaw  map[string]*Origin // by the label object's JSON text, to skip decoding it
-	byID   map[string]*Origin
+	opt    stream.SanitizeOptions
+	resume *stream.LokiResume
+	byRaw  map[string]*stream.Origin // by the label object's JSON text, to skip decoding it
+	byID   map[string]*stream.Origin
 	ents   []lokiEntry
 	// scratch for decoding; reused between messages
 	tail  lokiTail
@@ -50,7 +52,7 @@ type LokiDecoder struct {
 
 type lokiEntry struct {
 	ts     int64
-	origin *Origin
+	origin *stream.Origin
 	line   string
 }
 
@@ -62,12 +64,12 @@ const maxRawOrigins = 4096
 // nil, the decoder drops the entries resume says are repeats (count in Skipped) and
 // records every entry it delivers with resume.Observe, so that the caller only has
 // to call resume.Start and resume.Begin when it reconnects.
-func NewLokiDecoder(opt SanitizeOptions, resume *LokiResume) *LokiDecoder {
+func NewLokiDecoder(opt stream.SanitizeOptions, resume *stream.LokiResume) *LokiDecoder {
 	return &LokiDecoder{
 		opt:    opt,
 		resume: resume,
-		byRaw:  make(map[string]*Origin),
-		byID:   make(map[string]*Origin),
+		byRaw:  make(map[string]*stream.Origin),
+		byID:   make(map[string]*stream.Origin),
 	}
 }
 
@@ -129,7 +131,7 @@ func (d *LokiDecoder) DecodeTail(msg []byte) (LokiBatch, error) {
 			return LokiBatch{}, err
 		}
 		if b.Dropped == nil {
-			b.Dropped = make(map[*Origin]int)
+			b.Dropped = make(map[*stream.Origin]int)
 		}
 		b.Dropped[o]++
 	}
@@ -186,7 +188,7 @@ func (d *LokiDecoder) streams(streams []lokiStream) (LokiBatch, error) {
 	if !sorted {
 		slices.SortStableFunc(ents, func(a, b lokiEntry) int { return cmp.Compare(a.ts, b.ts) })
 	}
-	lines := make([]Line, 0, len(ents))
+	lines := make([]stream.Line, 0, len(ents))
 	for _, e := range ents {
 		if d.resume != nil {
 			if d.resume.Skip(e.ts, e.origin.ID, e.line) {
@@ -202,14 +204,14 @@ func (d *LokiDecoder) streams(streams []lokiStream) (LokiBatch, error) {
 			if i < 0 {
 				break
 			}
-			lines = append(lines, Line{Origin: e.origin, Time: t, Text: SanitizeString(trimCRString(text[:i]), d.opt)})
+			lines = append(lines, stream.Line{Origin: e.origin, Time: t, Text: stream.SanitizeString(trimCRString(text[:i]), d.opt)})
 			text = text[i+1:]
 			if text == "" {
 				break
 			}
 		}
 		if text != "" || !strings.HasSuffix(e.line, "\n") {
-			lines = append(lines, Line{Origin: e.origin, Time: t, Text: SanitizeString(trimCRString(text), d.opt)})
+			lines = append(lines, stream.Line{Origin: e.origin, Time: t, Text: stream.SanitizeString(trimCRString(text), d.opt)})
 		}
 	}
 	clear(ents)
@@ -225,7 +227,7 @@ func trimCRString(s string) string {
 	return s
 }
 
-func (d *LokiDecoder) origin(raw json.RawMessage) (*Origin, error) {
+func (d *LokiDecoder) origin(raw json.RawMessage) (*stream.Origin, error) {
 	if o, ok := d.byRaw[string(raw)]; ok {
 		return o, nil
 	}
@@ -243,7 +245,7 @@ func (d *LokiDecoder) origin(raw json.RawMessage) (*Origin, error) {
 
 // Origin returns the decoder's Origin for a label set, the one its lines carry, so a
 // caller can attach markers to it. The map is not kept; a copy is.
-func (d *LokiDecoder) Origin(labels map[string]string) *Origin {
+func (d *LokiDecoder) Origin(labels map[string]string) *stream.Origin {
 	id := LabelString(labels)
 	if o, ok := d.byID[id]; ok {
 		return o
@@ -252,7 +254,7 @@ func (d *LokiDecoder) Origin(labels map[string]string) *Origin {
 	for k, v := range labels {
 		fields[k] = v
 	}
-	o := &Origin{ID: id, Name: lokiName(fields, id), Fields: fields}
+	o := &stream.Origin{ID: id, Name: lokiName(fields, id), Fields: fields}
 	d.byID[id] = o
 	return o
 }
@@ -305,7 +307,7 @@ func lokiName(labels map[string]string, id string) string {
 			out = append(out, p)
 		}
 	}
-	return SanitizeString(strings.Join(out, "/"), SanitizeOptions{})
+	return stream.SanitizeString(strings.Join(out, "/"), stream.SanitizeOptions{})
 }
 
 // UnmarshalJSON decodes ["<ns>", "<line>", ...]. encoding/json has validated the
@@ -525,7 +527,7 @@ func cleanMessage(s string) string {
 		}
 		s = s[:cut] + "…"
 	}
-	return SanitizeString(s, SanitizeOptions{})
+	return stream.SanitizeString(s, stream.SanitizeOptions{})
 }
 
 // stripTags reduces an HTML page to its text, crudely: enough for "502 Bad Gateway".

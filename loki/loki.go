@@ -1,4 +1,4 @@
-package kube
+package loki
 
 import (
 	"context"
@@ -19,7 +19,8 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/tailui/tailui/internal/redact"
-	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/kube"
+	"github.com/tailui/tailui/loki/queryargs"
 )
 
 // LokiVia says how tailui reaches Loki.
@@ -99,12 +100,12 @@ func (o *LokiOptions) FromEnv(getenv func(string) string) {
 	}
 }
 
-// header returns the headers every request to Loki carries. Loki 3 adds structured
+// Header returns the headers every request to Loki carries. Loki 3 adds structured
 // metadata (detected_level, OpenTelemetry attributes) to the stream labels of query
 // answers but not to tail messages, so one entry would come with two label sets and
 // resuming could not recognise it: categorize-labels keeps the stream labels alone
 // in both (metadata moves to a third element of each value, which tailui ignores).
-func (o *LokiOptions) header() http.Header {
+func (o *LokiOptions) Header() http.Header {
 	h := http.Header{"X-Loki-Response-Encoding-Flags": {"categorize-labels"}}
 	if o.OrgID != "" {
 		h.Set("X-Scope-OrgID", o.OrgID)
@@ -112,8 +113,8 @@ func (o *LokiOptions) header() http.Header {
 	return h
 }
 
-// lokiWay is one way to Loki's HTTP API.
-type lokiWay interface {
+// Way is one way to Loki's HTTP API.
+type Way interface {
 	Via() LokiVia
 	// Describe says where the requests go, e.g. "svc monitoring/loki:3100 through
 	// the API server's service proxy".
@@ -152,7 +153,7 @@ func httpGet(ctx context.Context, hc *http.Client, u *url.URL, header http.Heade
 		return nil, redact.Error(err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, responseError("GET "+u.Path, resp)
+		return nil, kube.NewResponseError("GET "+u.Path, resp)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -174,84 +175,22 @@ func join(base *url.URL, p string, q url.Values) *url.URL {
 	return &u
 }
 
-// ServiceRef names a Service port for the API server's service proxy.
-type ServiceRef struct {
-	Namespace string
-	Name      string
-	// Port is the port's name or number; empty means the Service's only port.
-	Port string
-	// Scheme is "https" for a Service that speaks TLS; empty for plain HTTP.
-	Scheme string
-}
-
-// String returns "ns/name:port" (with "https:" before the name when set).
-func (r ServiceRef) String() string {
-	s := r.Namespace + "/"
-	if r.Scheme != "" {
-		s += r.Scheme + ":"
-	}
-	s += r.Name
-	if r.Port != "" {
-		s += ":" + r.Port
-	}
-	return s
-}
-
-// ProxyPath returns the service proxy path, without a trailing slash:
-// /api/v1/namespaces/{ns}/services/{[scheme:]name[:port]}/proxy.
-func (r ServiceRef) ProxyPath() string {
-	seg := r.Name
-	if r.Scheme != "" {
-		seg = r.Scheme + ":" + seg + ":" + r.Port
-	} else if r.Port != "" {
-		seg += ":" + r.Port
-	}
-	return "/api/v1/namespaces/" + r.Namespace + "/services/" + seg + "/proxy"
-}
-
-// ParseServiceRef reads NS/[https:]NAME[:PORT] (NS may be left out: defaultNS).
-func ParseServiceRef(s, defaultNS string) (ServiceRef, error) {
-	var r ServiceRef
-	ns, rest, ok := strings.Cut(s, "/")
-	if !ok {
-		ns, rest = defaultNS, s
-	}
-	r.Namespace = ns
-	parts := strings.Split(rest, ":")
-	if len(parts) > 1 && (parts[0] == "https" || parts[0] == "http") {
-		if parts[0] == "https" {
-			r.Scheme = "https"
-		}
-		parts = parts[1:]
-	}
-	switch len(parts) {
-	case 1:
-		r.Name = parts[0]
-	case 2:
-		r.Name, r.Port = parts[0], parts[1]
-	default:
-		return r, fmt.Errorf("service %q: want NAMESPACE/NAME:PORT", s)
-	}
-	if r.Namespace == "" || r.Name == "" || strings.ContainsAny(r.Name+r.Namespace+r.Port, "/?#% ") {
-		return r, fmt.Errorf("service %q: want NAMESPACE/NAME:PORT", s)
-	}
-	return r, nil
-}
-
-// proxyWay reaches a Service through the API server's service proxy: Loki itself
+// ProxyWay reaches a Service through the API server's service proxy: Loki itself
 // (proxy, poll) or the tailui gateway (query args path-encoded for tails).
-type proxyWay struct {
+type ProxyWay struct {
 	via    LokiVia
-	svc    ServiceRef
+	svc    kube.ServiceRef
 	base   *url.URL
 	hc     *http.Client
-	ws     *wsDialer
+	ws     *kube.WSDialer
 	header http.Header
 	// encode moves the tail's query into the path (the gateway restores it).
 	encode bool
 }
 
-func newProxyWay(c *Client, via LokiVia, svc ServiceRef, header http.Header, encode bool) (*proxyWay, error) {
+// NewProxyWay reaches svc through the API server's service proxy, with header on
+// every request; encode path-encodes a tail's query (for the tailui gateway).
+func NewProxyWay(c *kube.Client, via LokiVia, svc kube.ServiceRef, header http.Header, encode bool) (*ProxyWay, error) {
 	host, _, err := rest.DefaultServerUrlFor(c.Config)
 	if err != nil {
 		return nil, fmt.Errorf("kube: API server URL: %w", err)
@@ -262,16 +201,16 @@ func newProxyWay(c *Client, via LokiVia, svc ServiceRef, header http.Header, enc
 	if err != nil {
 		return nil, fmt.Errorf("kube: HTTP client: %w", err)
 	}
-	ws, err := newKubeWSDialer(c.Config)
+	ws, err := kube.NewWSDialer(c.Config)
 	if err != nil {
 		return nil, err
 	}
-	return &proxyWay{via: via, svc: svc, base: &base, hc: hc, ws: ws, header: header, encode: encode}, nil
+	return &ProxyWay{via: via, svc: svc, base: &base, hc: hc, ws: ws, header: header, encode: encode}, nil
 }
 
-func (w *proxyWay) Via() LokiVia { return w.via }
+func (w *ProxyWay) Via() LokiVia { return w.via }
 
-func (w *proxyWay) Describe() string {
+func (w *ProxyWay) Describe() string {
 	switch w.via {
 	case LokiViaGateway:
 		return "the tailui gateway, svc " + w.svc.String() + ", through the API server's service proxy (query args path-encoded)"
@@ -281,32 +220,32 @@ func (w *proxyWay) Describe() string {
 	return "svc " + w.svc.String() + " through the API server's service proxy"
 }
 
-func (w *proxyWay) Get(ctx context.Context, p string, q url.Values) ([]byte, error) {
+func (w *ProxyWay) Get(ctx context.Context, p string, q url.Values) ([]byte, error) {
 	return httpGet(ctx, w.hc, join(w.base, p, q), w.header)
 }
 
-// getEncoded is Get with the query moved into the path, the way the gateway restores
+// GetEncoded is Get with the query moved into the path, the way the gateway restores
 // it (doctor checks that it does).
-func (w *proxyWay) getEncoded(ctx context.Context, p string, q url.Values) ([]byte, error) {
-	u := join(w.base, stream.EncodeQueryArgs(p, q.Encode()), nil)
+func (w *ProxyWay) GetEncoded(ctx context.Context, p string, q url.Values) ([]byte, error) {
+	u := join(w.base, queryargs.EncodeQueryArgs(p, q.Encode()), nil)
 	return httpGet(ctx, w.hc, u, w.header)
 }
 
-func (w *proxyWay) DialTail(ctx context.Context, q url.Values) (*gws.Conn, error) {
+func (w *ProxyWay) DialTail(ctx context.Context, q url.Values) (*gws.Conn, error) {
 	if w.via == LokiViaPoll {
 		return nil, errNoTail
 	}
 	var u *url.URL
 	if w.encode {
 		// url.Values.Encode escapes '{' and the rest; the codec refuses raw ones.
-		u = join(w.base, stream.EncodeQueryArgs(tailPath, q.Encode()), nil)
+		u = join(w.base, queryargs.EncodeQueryArgs(tailPath, q.Encode()), nil)
 	} else {
 		u = join(w.base, tailPath, q)
 	}
 	return w.ws.Dial(ctx, u, w.header)
 }
 
-func (w *proxyWay) Close() {}
+func (w *ProxyWay) Close() {}
 
 const tailPath = "/loki/api/v1/tail"
 
@@ -317,14 +256,14 @@ type directWay struct {
 	desc   string
 	base   *url.URL
 	hc     *http.Client
-	ws     *wsDialer
+	ws     *kube.WSDialer
 	header http.Header
 	// pf, when set, is the port-forward the base address belongs to.
-	pf *forwarder
+	pf *kube.Forwarder
 }
 
-// newURLWay reaches Loki at o.URL with logcli's credentials.
-func newURLWay(o *LokiOptions) (*directWay, error) {
+// NewURLWay reaches Loki at o.URL with logcli's credentials.
+func NewURLWay(o *LokiOptions) (*directWay, error) {
 	u, err := url.Parse(o.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("loki URL %q: want http(s)://host[:port][/prefix]", redact.URL(o.URL))
@@ -343,7 +282,7 @@ func newURLWay(o *LokiOptions) (*directWay, error) {
 		c.User = nil
 		u = &c
 	}
-	h := o.header()
+	h := o.Header()
 	switch {
 	case o.BearerToken != "":
 		h.Set("Authorization", "Bearer "+o.BearerToken)
@@ -351,8 +290,8 @@ func newURLWay(o *LokiOptions) (*directWay, error) {
 		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+password)))
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	ws := &wsDialer{proxy: http.ProxyFromEnvironment, tls: tr.TLSClientConfig, header: h, readBuffer: 64 << 10}
-	desc := redactURL(u)
+	ws := kube.NewPlainWSDialer(tr.TLSClientConfig, http.ProxyFromEnvironment, h)
+	desc := kube.RedactURL(u)
 	if o.urlFromEnv {
 		desc += " (LOKI_ADDR)"
 	}
@@ -363,7 +302,7 @@ func (w *directWay) Via() LokiVia { return w.via }
 
 func (w *directWay) Describe() string {
 	if w.pf != nil {
-		return w.pf.describe()
+		return w.pf.Describe()
 	}
 	return w.desc
 }
@@ -372,7 +311,7 @@ func (w *directWay) baseURL(ctx context.Context) (*url.URL, error) {
 	if w.pf == nil {
 		return w.base, nil
 	}
-	return w.pf.ensure(ctx)
+	return w.pf.Ensure(ctx)
 }
 
 func (w *directWay) Get(ctx context.Context, p string, q url.Values) ([]byte, error) {
@@ -382,7 +321,7 @@ func (w *directWay) Get(ctx context.Context, p string, q url.Values) ([]byte, er
 	}
 	b, err := httpGet(ctx, w.hc, join(base, p, q), w.header)
 	if err != nil && w.pf != nil {
-		err = w.pf.annotate(err)
+		err = w.pf.Annotate(err)
 	}
 	return b, err
 }
@@ -394,51 +333,56 @@ func (w *directWay) DialTail(ctx context.Context, q url.Values) (*gws.Conn, erro
 	}
 	c, err := w.ws.Dial(ctx, join(base, tailPath, q), nil)
 	if err != nil && w.pf != nil {
-		err = w.pf.annotate(err)
+		err = w.pf.Annotate(err)
 	}
 	return c, err
 }
 
 func (w *directWay) Close() {
 	if w.pf != nil {
-		w.pf.close()
+		w.pf.Close()
 	}
+}
+
+// NewPortForwardWay reaches Loki through f, a port-forward to one of its pods.
+func NewPortForwardWay(f *kube.Forwarder) Way {
+	return &directWay{via: LokiViaPortForward, hc: noProxyClient(), pf: f}
 }
 
 // Loki is one Loki and the ways to reach it, found by NewLoki. It browses Loki's
 // label index (Labels, Values, Series: the shape of the UI's LokiCatalog) and opens
 // tails (Tail). It is safe for concurrent use.
 type Loki struct {
-	client *Client
+	client *kube.Client
 	opts   LokiOptions
 	// svc is Loki's Service; gw the tailui gateway's, when one answered its ping.
-	svc, gw *ServiceRef
+	svc, gw *kube.ServiceRef
 	// notes say what discovery found out: where Loki is, why a way is not available.
 	notes []string
 
 	mu sync.Mutex
 	// ways are the ways a tail tries, in order of preference (see LokiVia).
-	ways []lokiWay
+	ways []Way
 	// cat are the ways label lookups try, in order; catIdx is the one in use
 	// (advanced when a way fails to reach Loki).
-	cat    []lokiWay
+	cat    []Way
 	catIdx int
 	// failed remembers why ways failed, by way, for Describe.
 	failed map[LokiVia]string
 }
 
 // Service returns Loki's Service, if one was found.
-func (l *Loki) Service() (ServiceRef, bool) {
+func (l *Loki) Service() (kube.ServiceRef, bool) {
 	if l.svc == nil {
-		return ServiceRef{}, false
+		return kube.ServiceRef{}, false
 	}
 	return *l.svc, true
 }
 
 // Gateway returns the tailui gateway's Service, if one answered.
-func (l *Loki) Gateway() (ServiceRef, bool) {
+func (l *Loki) Gateway() (kube.ServiceRef, bool) {
 	if l.gw == nil {
-		return ServiceRef{}, false
+		return kube.ServiceRef{}, false
 	}
 	return *l.gw, true
 }
@@ -507,7 +451,7 @@ func (l *Loki) get(ctx context.Context, p string, q url.Values) ([]byte, error) 
 		l.mu.Lock()
 		if l.catIdx == i {
 			l.catIdx++
-			l.failed[w.Via()] = explainLoki(err, w)
+			l.failed[w.Via()] = Explain(err, w)
 		}
 		l.mu.Unlock()
 	}
@@ -535,7 +479,7 @@ func decodeList(b []byte) ([]string, error) {
 		return nil, fmt.Errorf("loki: decode answer: %w", err)
 	}
 	if out.Status != "success" {
-		return nil, fmt.Errorf("loki: %s", oneLine(out.Error))
+		return nil, fmt.Errorf("loki: %s", kube.OneLine(out.Error))
 	}
 	slices.Sort(out.Data)
 	return out.Data, nil
@@ -582,10 +526,10 @@ func (l *Loki) Series(ctx context.Context, selector string) ([]map[string]string
 		return nil, fmt.Errorf("loki: decode series: %w", err)
 	}
 	if out.Status != "success" {
-		return nil, fmt.Errorf("loki: %s", oneLine(out.Error))
+		return nil, fmt.Errorf("loki: %s", kube.OneLine(out.Error))
 	}
 	slices.SortFunc(out.Data, func(a, b map[string]string) int {
-		return strings.Compare(stream.LabelString(a), stream.LabelString(b))
+		return strings.Compare(LabelString(a), LabelString(b))
 	})
 	return out.Data, nil
 }
@@ -599,7 +543,7 @@ type LokiPathError struct {
 }
 
 func (e *LokiPathError) Error() string {
-	return "loki (via " + e.Via.String() + "): " + explainLoki(e.Err, nil)
+	return "loki (via " + e.Via.String() + "): " + Explain(e.Err, nil)
 }
 
 func (e *LokiPathError) Unwrap() error { return e.Err }

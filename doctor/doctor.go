@@ -1,4 +1,4 @@
-package kube
+package doctor
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"k8s.io/client-go/transport/websocket"
 
 	"github.com/tailui/tailui/internal/redact"
+	"github.com/tailui/tailui/kube"
+	"github.com/tailui/tailui/loki"
 )
 
 // CheckState is the outcome of one doctor check.
@@ -62,7 +65,7 @@ type DoctorOptions struct {
 	// Namespace overrides the kubeconfig's namespace for pod checks.
 	Namespace string
 	// Loki says where Loki and the gateway are (Via is ignored: every way is checked).
-	Loki LokiOptions
+	Loki loki.LokiOptions
 	// Report is called with each check as it completes.
 	Report func(Check)
 }
@@ -71,12 +74,12 @@ type DoctorOptions struct {
 type doctor struct {
 	o      DoctorOptions
 	checks []Check
-	client *Client
+	client *kube.Client
 	ns     string
 	// what later checks need
 	context, server string
-	loki, gw        *ServiceRef
-	lokiWay, gwWay  *proxyWay
+	loki, gw        *kube.ServiceRef
+	lokiWay, gwWay  *loki.ProxyWay
 	lokiReached     bool
 	gwAnswers       bool
 }
@@ -156,7 +159,7 @@ func (d *doctor) lokiURL(ctx context.Context) {
 		return
 	}
 	name := "Loki at " + redact.URL(d.o.Loki.URL) + " is ready"
-	w, err := newURLWay(&d.o.Loki)
+	w, err := loki.NewURLWay(&d.o.Loki)
 	if err != nil {
 		d.fail("loki", name, err.Error(), "--loki-url wants http(s)://host[:port][/prefix]")
 		return
@@ -166,15 +169,15 @@ func (d *doctor) lokiURL(ctx context.Context) {
 	defer cancel()
 	b, err := w.Get(ctx, "/ready", nil)
 	if err != nil {
-		d.fail("loki", name, explainLoki(err, w), "check the address and LOKI_USERNAME/LOKI_PASSWORD/LOKI_BEARER_TOKEN")
+		d.fail("loki", name, loki.Explain(err, w), "check the address and LOKI_USERNAME/LOKI_PASSWORD/LOKI_BEARER_TOKEN")
 		return
 	}
-	d.pass("loki", name, "/ready: "+oneLine(string(b)))
+	d.pass("loki", name, "/ready: "+kube.OneLine(string(b)))
 }
 
 func (d *doctor) kubeconfig() bool {
 	const name = "kubeconfig loads"
-	c, err := NewClient(d.o.Flags)
+	c, err := kube.NewClient(d.o.Flags)
 	if err != nil {
 		d.fail("kubernetes", name, err.Error(), "set KUBECONFIG or pass --kubeconfig/--context; `kubectl config view` shows what tailui sees")
 		return false
@@ -210,15 +213,15 @@ func (d *doctor) apiServer(ctx context.Context) bool {
 	case verr == nil:
 		detail := "version " + v.GitVersion
 		if err == nil {
-			detail += ", /readyz: " + oneLine(string(body))
+			detail += ", /readyz: " + kube.OneLine(string(body))
 		}
 		d.pass("kubernetes", name, detail)
 		return true
 	case err == nil:
-		d.pass("kubernetes", name, "/readyz: "+oneLine(string(body)))
+		d.pass("kubernetes", name, "/readyz: "+kube.OneLine(string(body)))
 		return true
 	}
-	d.fail("kubernetes", name, Explain(verr),
+	d.fail("kubernetes", name, kube.Explain(verr),
 		fmt.Sprintf("check that %s is reachable from here (VPN, proxy, firewall) and that the kubeconfig's credentials are valid", d.server))
 	return false
 }
@@ -247,7 +250,7 @@ func (d *doctor) rbac(ctx context.Context, group, verb, resource, sub, ns, name 
 	ok, reason, err := d.can(ctx, verb, resource, sub, ns, name)
 	switch {
 	case err != nil:
-		d.fail(group, what, "SelfSubjectAccessReview failed: "+Explain(err), "the API server must allow creating selfsubjectaccessreviews (the default system:basic-user role does)")
+		d.fail(group, what, "SelfSubjectAccessReview failed: "+kube.Explain(err), "the API server must allow creating selfsubjectaccessreviews (the default system:basic-user role does)")
 		return false
 	case ok:
 		d.pass(group, what, "")
@@ -284,7 +287,7 @@ func (d *doctor) podLogWebSocket(ctx context.Context, allowed bool) {
 	defer cancel()
 	pods, err := d.client.Clientset.CoreV1().Pods(d.ns).List(ctx, metav1.ListOptions{Limit: 200})
 	if err != nil {
-		d.fail("pods", name, "listing pods: "+Explain(err), "")
+		d.fail("pods", name, "listing pods: "+kube.Explain(err), "")
 		return
 	}
 	var pod, ctr string
@@ -317,7 +320,7 @@ func (d *doctor) podLogWebSocket(ctx context.Context, allowed bool) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	conn, err := websocket.Negotiate(rt, holder, req, "binary.k8s.io")
 	if err != nil {
-		d.fail("pods", name, fmt.Sprintf("pod %s/%s container %s: %s", d.ns, pod, ctr, Explain(err)),
+		d.fail("pods", name, fmt.Sprintf("pod %s/%s container %s: %s", d.ns, pod, ctr, kube.Explain(err)),
 			"a proxy or load balancer in front of the API server may refuse WebSocket upgrades: tailui falls back to plain HTTP streaming (--transport http)")
 		return
 	}
@@ -341,19 +344,19 @@ func (d *doctor) podLogWebSocket(ctx context.Context, allowed bool) {
 func (d *doctor) findLoki(ctx context.Context) bool {
 	const name = "Loki's Service is found"
 	if d.o.Loki.Service != "" {
-		r, err := ParseServiceRef(d.o.Loki.Service, d.client.Namespace)
+		r, err := kube.ParseServiceRef(d.o.Loki.Service, d.client.Namespace)
 		if err != nil {
 			d.fail("loki", name, err.Error(), "write --loki-service NAMESPACE/NAME:PORT")
 			return false
 		}
-		if r, err = d.client.resolveService(ctx, r, false); err != nil {
+		if r, err = loki.ResolveService(ctx, d.client, r, false); err != nil {
 			d.fail("loki", name, err.Error(), "check --loki-service")
 			return false
 		}
 		d.loki = &r
 		d.pass("loki", name, "svc "+r.String()+" (--loki-service)")
 	} else {
-		r, notes, err := d.client.findLoki(ctx)
+		r, notes, err := loki.FindLoki(ctx, d.client)
 		if err != nil {
 			msg := err.Error()
 			if len(notes) > 0 {
@@ -365,7 +368,7 @@ func (d *doctor) findLoki(ctx context.Context) bool {
 		d.loki = r
 		d.pass("loki", name, "svc "+r.String())
 	}
-	w, err := newProxyWay(d.client, LokiViaProxy, *d.loki, d.o.Loki.header(), false)
+	w, err := loki.NewProxyWay(d.client, loki.LokiViaProxy, *d.loki, d.o.Loki.Header(), false)
 	if err != nil {
 		d.fail("loki", name, err.Error(), "")
 		return false
@@ -375,7 +378,7 @@ func (d *doctor) findLoki(ctx context.Context) bool {
 }
 
 // proxyName is the name the API server authorizes a service proxy request with.
-func proxyName(r ServiceRef) string {
+func proxyName(r kube.ServiceRef) string {
 	seg := strings.TrimPrefix(r.ProxyPath(), "/api/v1/namespaces/"+r.Namespace+"/services/")
 	return strings.TrimSuffix(seg, "/proxy")
 }
@@ -392,7 +395,7 @@ func (d *doctor) lokiThroughProxy(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	_, err := d.lokiWay.Get(ctx, "/ready", nil)
-	var re *ResponseError
+	var re *kube.ResponseError
 	switch {
 	case err == nil:
 		d.lokiReached = true
@@ -402,7 +405,7 @@ func (d *doctor) lokiThroughProxy(ctx context.Context) {
 		d.lokiReached = true
 		d.pass("loki", name, fmt.Sprintf("Loki answered /ready with HTTP %d", re.StatusCode))
 	default:
-		d.fail("loki", name, explainLoki(err, d.lokiWay), proxyHint(err))
+		d.fail("loki", name, loki.Explain(err, d.lokiWay), proxyHint(err))
 	}
 }
 
@@ -410,9 +413,9 @@ func (d *doctor) lokiThroughProxy(ctx context.Context) {
 func proxyHint(err error) string {
 	msg := err.Error()
 	switch {
-	case dialFailRE.MatchString(msg) && !strings.Contains(msg, "refused"):
+	case loki.DialFailRE.MatchString(msg) && !strings.Contains(msg, "refused"):
 		return "open the pod's port to the control plane (EKS: the cluster security group), or use --loki-via port-forward"
-	case noEndRE.MatchString(msg):
+	case loki.NoEndRE.MatchString(msg):
 		return "start Loki or fix its readiness; kubectl get endpointslices shows what the Service points at"
 	case strings.Contains(msg, "forbidden"):
 		return "ask for get on services/proxy for this Service"
@@ -426,11 +429,11 @@ func (d *doctor) gateway(ctx context.Context) {
 		restoreName = "the tailui gateway restores a path-encoded query"
 		tailName    = "a Loki tail WebSocket opens through the gateway"
 	)
-	var gw *ServiceRef
+	var gw *kube.ServiceRef
 	if d.o.Loki.Gateway != "" {
-		r, err := ParseServiceRef(d.o.Loki.Gateway, d.client.Namespace)
+		r, err := kube.ParseServiceRef(d.o.Loki.Gateway, d.client.Namespace)
 		if err == nil {
-			r, err = d.client.resolveService(ctx, r, true)
+			r, err = loki.ResolveService(ctx, d.client, r, true)
 		}
 		if err != nil {
 			d.fail("gateway", pingName, err.Error(), "check --loki-gateway")
@@ -440,11 +443,11 @@ func (d *doctor) gateway(ctx context.Context) {
 		}
 		gw = &r
 	} else {
-		nss := d.client.searchNamespaces()
+		nss := loki.SearchNamespaces(d.client)
 		if d.loki != nil {
 			nss = []string{d.loki.Namespace}
 		}
-		r, err := d.client.findGateway(ctx, nss)
+		r, err := loki.FindGateway(ctx, d.client, nss)
 		if err != nil {
 			d.warn("gateway", "the tailui gateway is deployed", err.Error(),
 				"without it live tails use a port-forward or polling; kubectl apply -f deploy/gateway.yaml installs it")
@@ -453,16 +456,16 @@ func (d *doctor) gateway(ctx context.Context) {
 		gw = r
 	}
 	d.gw = gw
-	w, err := newProxyWay(d.client, LokiViaGateway, *gw, d.o.Loki.header(), true)
+	w, err := loki.NewProxyWay(d.client, loki.LokiViaGateway, *gw, d.o.Loki.Header(), true)
 	if err != nil {
 		d.fail("gateway", pingName, err.Error(), "")
 		return
 	}
 	d.gwWay = w
 	d.rbac(ctx, "gateway", "get", "services", "proxy", gw.Namespace, proxyName(*gw), false, "tailui tails Loki through the gateway's service proxy")
-	p, err := w.ping(ctx)
+	p, err := w.Ping(ctx)
 	if err != nil {
-		d.fail("gateway", pingName, "svc "+gw.String()+": "+explainLoki(err, w), proxyHint(err))
+		d.fail("gateway", pingName, "svc "+gw.String()+": "+loki.Explain(err, w), proxyHint(err))
 		d.skip("gateway", restoreName, "needs the gateway to answer")
 		d.skip("gateway", tailName, "needs the gateway to answer")
 		return
@@ -480,9 +483,9 @@ func (d *doctor) gateway(ctx context.Context) {
 	defer cancel()
 	now := time.Now()
 	q := url.Values{"query": {`{tailui_doctor="probe"}`}, "limit": {"1"},
-		"start": {nsString(now.Add(-time.Minute).UnixNano())}, "end": {nsString(now.UnixNano())}}
-	if _, err := w.getEncoded(ctx2, "/loki/api/v1/query_range", q); err != nil {
-		d.fail("gateway", restoreName, "GET .../query_range/queryargs/...: "+explainLoki(err, w),
+		"start": {strconv.FormatInt(now.Add(-time.Minute).UnixNano(), 10)}, "end": {strconv.FormatInt(now.UnixNano(), 10)}}
+	if _, err := w.GetEncoded(ctx2, "/loki/api/v1/query_range", q); err != nil {
+		d.fail("gateway", restoreName, "GET .../query_range/queryargs/...: "+loki.Explain(err, w),
 			"the gateway must be tailui's (tailui gateway --upstream URL) and reach Loki")
 	} else {
 		d.pass("gateway", restoreName, "query_range with path-encoded args answered with success")
@@ -490,7 +493,7 @@ func (d *doctor) gateway(ctx context.Context) {
 
 	conn, err := w.DialTail(ctx2, url.Values{"query": {`{tailui_doctor="probe"}`}, "limit": {"1"}})
 	if err != nil {
-		d.fail("gateway", tailName, explainLoki(err, w), proxyHint(err))
+		d.fail("gateway", tailName, loki.Explain(err, w), proxyHint(err))
 		return
 	}
 	defer conn.Close()
@@ -516,7 +519,7 @@ func (d *doctor) gateway(ctx context.Context) {
 		}
 	}()
 	if err := <-got; err != nil {
-		d.fail("gateway", tailName, "the WebSocket opened, then: "+explainLoki(err, w),
+		d.fail("gateway", tailName, "the WebSocket opened, then: "+loki.Explain(err, w),
 			"close 1011 right after the upgrade usually means the API server cannot keep a connection to the pod: try --loki-via port-forward")
 		return
 	}
@@ -534,22 +537,22 @@ func (d *doctor) lokiPortForward(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	f := newForwarder(d.client, *d.loki)
-	defer f.close()
-	w := &directWay{via: LokiViaPortForward, hc: noProxyClient(), pf: f}
+	f := kube.NewForwarder(d.client, *d.loki)
+	defer f.Close()
+	w := loki.NewPortForwardWay(f)
 	_, err := w.Get(ctx, "/ready", nil)
-	var re *ResponseError
+	var re *kube.ResponseError
 	if err != nil && !(errors.As(err, &re) && !re.FromAPIServer()) {
 		// Only a fallback: the gateway or poll may still work.
 		d.warn("loki", name, err.Error(), "--loki-via port-forward will not work; the kubelet must reach the pod's port")
 		return
 	}
-	d.pass("loki", name, f.describe())
+	d.pass("loki", name, f.Describe())
 }
 
 func (d *doctor) lokiReady(ctx context.Context) {
 	const name = "Loki is ready"
-	var w lokiWay
+	var w loki.Way
 	switch {
 	case d.lokiReached:
 		w = d.lokiWay
@@ -563,8 +566,8 @@ func (d *doctor) lokiReady(ctx context.Context) {
 	defer cancel()
 	b, err := w.Get(ctx, "/ready", nil)
 	if err != nil {
-		d.fail("loki", name, explainLoki(err, w), "Loki reports why on /ready; an ingester takes a while after start")
+		d.fail("loki", name, loki.Explain(err, w), "Loki reports why on /ready; an ingester takes a while after start")
 		return
 	}
-	d.pass("loki", name, "/ready: "+oneLine(string(b))+" (via "+w.Via().String()+")")
+	d.pass("loki", name, "/ready: "+kube.OneLine(string(b))+" (via "+w.Via().String()+")")
 }

@@ -1,4 +1,4 @@
-package kube
+package loki
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	gws "github.com/gorilla/websocket"
+
+	"github.com/tailui/tailui/kube"
 )
 
 // gatewayPrefix starts every answer the tailui gateway gives itself (its JSON
@@ -17,7 +19,7 @@ import (
 const gatewayPrefix = "tailui gateway: "
 
 // isGatewayAnswer reports whether e is the tailui gateway's own answer.
-func isGatewayAnswer(e *ResponseError) bool {
+func isGatewayAnswer(e *kube.ResponseError) bool {
 	return !e.FromAPIServer() && strings.Contains(e.Body, `"error":"`+gatewayPrefix)
 }
 
@@ -25,7 +27,7 @@ func isGatewayAnswer(e *ResponseError) bool {
 // query, a limit, missing tenant), not a failure to reach Loki: any other way would
 // get the same answer, so falling back is pointless.
 func lokiAnswered(err error) bool {
-	var re *ResponseError
+	var re *kube.ResponseError
 	if !errors.As(err, &re) || re.FromAPIServer() {
 		return false
 	}
@@ -45,12 +47,12 @@ func lokiAnswered(err error) bool {
 // retried: the API server refused (RBAC, no such Service), or the gateway refused
 // the path. Another way may still work.
 func wayRefused(err error) bool {
-	var re *ResponseError
+	var re *kube.ResponseError
 	if !errors.As(err, &re) {
 		return false
 	}
 	if re.FromAPIServer() {
-		return IsPermanent(re)
+		return kube.IsPermanent(re)
 	}
 	if isGatewayAnswer(re) {
 		return re.StatusCode == 403 || re.StatusCode == 404 || re.StatusCode == 405
@@ -58,19 +60,21 @@ func wayRefused(err error) bool {
 	return re.StatusCode == 404 || re.StatusCode == 403
 }
 
+// DialFailRE and NoEndRE recognise the service proxy's two ways of not reaching a
+// pod: a dial that failed, and a Service without ready endpoints.
 var (
-	dialFailRE = regexp.MustCompile(`dial tcp ([0-9A-Fa-f.:\[\]]+):(\d+): (?:connect: )?(i/o timeout|no route to host|network is unreachable|connection refused|connection reset by peer|host is down)`)
-	noEndRE    = regexp.MustCompile(`no endpoints available for service "([^"]*)"`)
+	DialFailRE = regexp.MustCompile(`dial tcp ([0-9A-Fa-f.:\[\]]+):(\d+): (?:connect: )?(i/o timeout|no route to host|network is unreachable|connection refused|connection reset by peer|host is down)`)
+	NoEndRE    = regexp.MustCompile(`no endpoints available for service "([^"]*)"`)
 )
 
 // explainProxyFailure turns the API server's answer for a proxied request it could
 // not deliver into the cause and the fix to try.
-func explainProxyFailure(msg string, svc *ServiceRef) string {
+func explainProxyFailure(msg string, svc *kube.ServiceRef) string {
 	where := "the Service"
 	if svc != nil {
 		where = "svc " + svc.String()
 	}
-	if m := dialFailRE.FindStringSubmatch(msg); m != nil {
+	if m := DialFailRE.FindStringSubmatch(msg); m != nil {
 		ip, port, why := strings.Trim(m[1], "[]"), m[2], m[3]
 		switch why {
 		case "connection refused", "connection reset by peer":
@@ -82,7 +86,7 @@ func explainProxyFailure(msg string, svc *ServiceRef) string {
 		}
 	}
 	switch {
-	case noEndRE.MatchString(msg):
+	case NoEndRE.MatchString(msg):
 		hint := ""
 		if svc != nil {
 			hint = fmt.Sprintf(" (kubectl -n %s get endpointslices -l kubernetes.io/service-name=%s)", svc.Namespace, svc.Name)
@@ -101,17 +105,17 @@ func explainClose(ce *gws.CloseError) string {
 	text := strings.TrimSpace(ce.Text)
 	switch {
 	case ce.Code == gws.CloseInternalServerErr && strings.Contains(text, "max concurrent tail requests"):
-		return fmt.Sprintf("Loki refused another tail (1011: %s): it allows max_concurrent_tail_requests tails per tenant (10 by default); close other tails (Grafana Live, logcli --tail, other tailui panes) or raise the limit", oneLine(text))
+		return fmt.Sprintf("Loki refused another tail (1011: %s): it allows max_concurrent_tail_requests tails per tenant (10 by default); close other tails (Grafana Live, logcli --tail, other tailui panes) or raise the limit", kube.OneLine(text))
 	case ce.Code == gws.CloseInternalServerErr && strings.Contains(text, "tail max duration"):
-		return fmt.Sprintf("Loki ended the tail at tail_max_duration (1011: %s)", oneLine(text))
+		return fmt.Sprintf("Loki ended the tail at tail_max_duration (1011: %s)", kube.OneLine(text))
 	case ce.Code == gws.CloseInternalServerErr && text != "":
-		return fmt.Sprintf("the tail was closed with 1011 (internal error: %s)", oneLine(text))
+		return fmt.Sprintf("the tail was closed with 1011 (internal error: %s)", kube.OneLine(text))
 	case ce.Code == gws.CloseInternalServerErr:
 		return "the tail was closed with 1011 (internal error) by Loki or a proxy between; if it repeats at once, the API server may not reach the pod (run tailui doctor)"
 	case ce.Code == gws.CloseAbnormalClosure:
 		return "connection lost (1006: closed without a close frame)"
 	case text != "":
-		return fmt.Sprintf("Loki closed the tail (%d: %s)", ce.Code, oneLine(text))
+		return fmt.Sprintf("Loki closed the tail (%d: %s)", ce.Code, kube.OneLine(text))
 	}
 	return fmt.Sprintf("Loki closed the tail (%d)", ce.Code)
 }
@@ -130,27 +134,27 @@ func closeRefusesQuery(ce *gws.CloseError) bool {
 		strings.Contains(t, "not allowed") || strings.Contains(t, "invalid")
 }
 
-// explainLoki says in one line what went wrong with a request to Loki, and the fix
+// Explain says in one line what went wrong with a request to Loki, and the fix
 // to try. w, when not nil, is the way the request took.
-func explainLoki(err error, w lokiWay) string {
+func Explain(err error, w Way) string {
 	if err == nil {
 		return ""
 	}
-	var svc *ServiceRef
-	if pw, ok := w.(*proxyWay); ok {
+	var svc *kube.ServiceRef
+	if pw, ok := w.(*ProxyWay); ok {
 		svc = &pw.svc
 	}
 	var ce *gws.CloseError
 	if errors.As(err, &ce) {
 		return explainClose(ce)
 	}
-	var re *ResponseError
+	var re *kube.ResponseError
 	if errors.As(err, &re) {
 		msg := re.Message()
 		if re.FromAPIServer() {
 			switch re.StatusCode {
 			case 401, 403:
-				return Explain(re.Unwrap())
+				return kube.Explain(re.Unwrap())
 			case 404:
 				if svc != nil {
 					return fmt.Sprintf("svc %s not found (%s); name Loki's Service with --loki-service NS/NAME:PORT", svc.String(), msg)
@@ -185,9 +189,9 @@ func explainLoki(err error, w lokiWay) string {
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return "timed out: " + oneLine(err.Error())
+		return "timed out: " + kube.OneLine(err.Error())
 	case errors.As(err, &ne):
-		return "cannot connect: " + oneLine(err.Error())
+		return "cannot connect: " + kube.OneLine(err.Error())
 	}
-	return oneLine(err.Error())
+	return kube.OneLine(err.Error())
 }
