@@ -67,13 +67,8 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 		if !f.RetryStart || !IsUnreachable(err) || ctx.Err() != nil {
 			return errors.New(Explain(err))
 		}
-		delay := backoff(attempt)
-		sink.Status(stream.Status{Origin: tailuiOrigin, State: stream.StateReconnecting, Attempt: attempt,
-			NextTry: f.Log.now().Add(delay), Err: Explain(err), At: f.Log.now()})
-		select {
-		case <-ctx.Done():
+		if !(Retry{Sink: sink, Origin: tailuiOrigin, Now: f.Log.now}).Wait(ctx, attempt, Explain(err), nil) {
 			return nil
-		case <-time.After(delay):
 		}
 	}
 	what := describeScopes(q, scopes)

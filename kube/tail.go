@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -223,6 +222,9 @@ func (r *runner) marker(k stream.Kind, count int, format string, args ...any) {
 	r.sink.Lines([]stream.Line{{Origin: r.origin, Time: r.opts.now(), Kind: k, Count: count, Text: fmt.Sprintf(format, args...)}})
 }
 
+// retry is the status-and-backoff wait of this stream's reconnect attempts.
+func (r *runner) retry() Retry { return Retry{Sink: r.sink, Origin: r.origin, Now: r.opts.now} }
+
 // fail reports a permanent failure of this stream.
 func (r *runner) fail(msg string) error {
 	r.marker(stream.KindError, 0, "%s", msg)
@@ -234,13 +236,7 @@ func (r *runner) run(ctx context.Context) error {
 	pod, err := r.lookup(ctx, r.target.Namespace, r.target.Pod)
 	for attempt := 1; err != nil && r.opts.Follow && IsUnreachable(err) && ctx.Err() == nil; attempt++ {
 		// The API server is unreachable at start: a follower waits for it.
-		delay := backoff(attempt)
-		r.sink.Status(stream.Status{Origin: r.origin, State: stream.StateReconnecting, Attempt: attempt,
-			NextTry: r.opts.now().Add(delay), Err: Explain(err), At: r.opts.now()})
-		select {
-		case <-ctx.Done():
-		case <-time.After(delay):
-		}
+		r.retry().Wait(ctx, attempt, Explain(err), nil)
 		pod, err = r.lookup(ctx, r.target.Namespace, r.target.Pod)
 	}
 	if ctx.Err() != nil {
@@ -387,7 +383,6 @@ func (r *runner) run(ctx context.Context) error {
 			continue // the server closed a healthy stream: straight back
 		}
 		r.attempt++
-		delay := backoff(r.attempt)
 		why := "the server closed the stream"
 		switch {
 		case st.WaitingMsg != "":
@@ -395,17 +390,14 @@ func (r *runner) run(ctx context.Context) error {
 		case err != nil:
 			why = Explain(err)
 		}
-		r.sink.Status(stream.Status{Origin: r.origin, State: stream.StateReconnecting, Attempt: r.attempt,
-			NextTry: r.opts.now().Add(delay), Err: why, At: r.opts.now()})
-		if r.attempt == 1 {
-			// One marker per break; further attempts show in the status (title, stderr
-			// in plain mode only when they change state) and the resume marker.
-			r.marker(stream.KindReconnect, r.attempt, "stream interrupted (%s); reconnecting", why)
-		}
-		select {
-		case <-ctx.Done():
+		if !r.retry().Wait(ctx, r.attempt, why, func(time.Duration) {
+			if r.attempt == 1 {
+				// One marker per break; further attempts show in the status (title, stderr
+				// in plain mode only when they change state) and the resume marker.
+				r.marker(stream.KindReconnect, r.attempt, "stream interrupted (%s); reconnecting", why)
+			}
+		}) {
 			return nil
-		case <-time.After(delay):
 		}
 	}
 	return nil
@@ -607,17 +599,6 @@ func (s *ContainerStream) waitForChange(ctx context.Context, old containerState)
 			return st, true
 		}
 	}
-}
-
-// backoff is the wait before reconnect attempt n (from 1): exponential from 250 ms to
-// 30 s with ±50% jitter, so many streams broken at once do not return in lockstep.
-func backoff(n int) time.Duration {
-	d := 250 * time.Millisecond
-	for i := 1; i < n && d < 30*time.Second; i++ {
-		d *= 2
-	}
-	d = min(d, 30*time.Second)
-	return time.Duration(float64(d) * (0.5 + rand.Float64()))
 }
 
 func prefixed(p, s string) string {

@@ -69,7 +69,3 @@ func ServicePort(s *corev1.Service, want string) (corev1.ServicePort, bool) {
 func KeepAlive(ctx context.Context, conn *gws.Conn, interval time.Duration) (stop func()) {
 	return keepAlive(ctx, conn, interval)
 }
-
-// Backoff is the wait before reconnect attempt n (from 1): exponential from 250 ms
-// to 30 s with ±50% jitter.
-func Backoff(n int) time.Duration { return backoff(n) }

@@ -53,7 +53,7 @@ type LokiTailOptions struct {
 	QueueLimit int
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
-	// Backoff is the wait before reconnect attempt n; nil means backoff.
+	// Backoff is the wait before reconnect attempt n; nil means kube.Retry's default.
 	Backoff func(attempt int) time.Duration
 }
 
@@ -192,11 +192,6 @@ func (r *lokiRunner) run(ctx context.Context) error {
 			// Auto: the way that worked keeps failing; look again from the best one.
 			r.way = nil
 		}
-		bo := r.t.opts.Backoff
-		if bo == nil {
-			bo = kube.Backoff
-		}
-		delay := bo(r.attempt)
 		why := "the tail ended"
 		if err != nil {
 			why = Explain(err, r.way)
@@ -204,14 +199,12 @@ func (r *lokiRunner) run(ctx context.Context) error {
 		if _, ok := r.resume.Start(); ok {
 			r.resuming = true
 		}
-		r.sink.Status(stream.Status{Origin: r.t.origin, State: stream.StateReconnecting, Attempt: r.attempt,
-			NextTry: r.now().Add(delay), Err: why, At: r.now()})
-		r.marker(nil, stream.KindReconnect, r.attempt, "tail interrupted (%s); reconnecting in %s (attempt %d)",
-			why, delay.Round(10*time.Millisecond), r.attempt)
-		select {
-		case <-ctx.Done():
+		retry := kube.Retry{Sink: r.sink, Origin: r.t.origin, Delay: r.t.opts.Backoff, Now: r.now}
+		if !retry.Wait(ctx, r.attempt, why, func(delay time.Duration) {
+			r.marker(nil, stream.KindReconnect, r.attempt, "tail interrupted (%s); reconnecting in %s (attempt %d)",
+				why, delay.Round(10*time.Millisecond), r.attempt)
+		}) {
 			return nil
-		case <-time.After(delay):
 		}
 	}
 	return nil
