@@ -337,49 +337,46 @@ func (r *runner) run(ctx context.Context) error {
 		}
 
 		// Every other end is "maybe truncated". Look at the container as it is now.
+		_, resumable := r.resume.SinceTime()
+		ev := breakEvent{follow: r.opts.Follow, mode: mode, containerID: r.containerID, restarts: r.restarts,
+			resumable: resumable, readErr: err, lines: sess.lines, duration: sess.duration, sawEOF: sess.sawEOF}
 		if r.opts.Follow {
 			pod, lerr := r.lookup(ctx, r.target.Namespace, r.target.Pod)
-			switch {
-			case lerr != nil && IsPermanent(lerr):
-				return r.fail(Explain(lerr))
-			case lerr != nil:
-				// The API server itself is unreachable: retry the same container.
-				if err == nil {
-					err = fmt.Errorf("checking the pod: %s", Explain(lerr))
-				}
-			default:
+			ev.looked, ev.lookupErr = true, lerr
+			if lerr == nil {
 				st = containerStateOf(pod, r.target.Kind, r.target.Container)
-				switch {
-				case st.PodDeleted || st.ContainerGone:
-					return r.finish(st, "")
-				case st.ID != "" && st.ID != r.containerID:
-					// Restarted. The old container's rest is in its "previous" log.
-					if _, ok := r.resume.SinceTime(); ok && st.Restarts == r.restarts+1 {
-						r.restarts = st.Restarts
-						r.containerID = st.ID
-						mode = readPrevious
-						r.attempt = 0
-						continue
-					}
-					mode = r.newContainer(st)
-					continue
-				case !st.Running && (st.Terminated != nil || st.PodFinished) && mode == readFollow:
-					// It finished: one last read without follow picks up whatever the
-					// break cut off; the resume bookkeeping makes it exact.
-					mode = readDrain
-					r.resuming = true
-					continue
-				}
+				ev.st = st
+			} else if err == nil {
+				err = fmt.Errorf("checking the pod: %s", Explain(lerr))
 			}
+		}
+		action := nextOnBreak(ev)
+		switch action {
+		case breakFail:
+			return r.fail(Explain(ev.lookupErr))
+		case breakFinish:
+			return r.finish(st, "")
+		case breakPrevious:
+			r.restarts = st.Restarts
+			r.containerID = st.ID
+			mode = readPrevious
+			r.attempt = 0
+			continue
+		case breakNewContainer:
+			mode = r.newContainer(st)
+			continue
+		case breakDrain:
+			mode = readDrain
+			r.resuming = true
+			continue
 		}
 
 		// Same container: resume exactly where the stream stopped.
-		healthy := sess.lines > 0 || sess.duration > 10*time.Second
-		if healthy {
+		if ev.healthy() {
 			r.attempt = 0
 		}
 		r.resuming = true
-		if err == nil && sess.sawEOF && healthy {
+		if action == breakStraightBack {
 			continue // the server closed a healthy stream: straight back
 		}
 		r.attempt++
