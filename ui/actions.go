@@ -123,16 +123,10 @@ func (p *pane) clipboardText(abses []int64) (text string, n, cut int) {
 func clipboardSeq(text string, tmux bool) string {
 	seq := ansi.SetSystemClipboard(text)
 	if tmux {
-		seq += tmuxPassthrough(seq)
+		// tmux hands ESC P tmux; ... ESC \ (each ESC doubled) to the outer terminal.
+		seq += ansi.TmuxPassthrough(seq)
 	}
 	return seq
-}
-
-// tmuxPassthrough wraps an escape sequence so that tmux hands it to the
-// outer terminal (needs allow-passthrough on): ESC P tmux; the sequence with
-// each ESC doubled, ESC \.
-func tmuxPassthrough(seq string) string {
-	return "\x1bPtmux;" + strings.ReplaceAll(seq, "\x1b", "\x1b\x1b") + "\x1b\\"
 }
 
 // defaultSavePath is ./tailui-<pane>-<time>.log.

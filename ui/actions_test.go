@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -96,8 +97,8 @@ func TestCopyInsideTmuxAlsoSendsThePassthroughForm(t *testing.T) {
 	if raw[0] != bare+wrapped {
 		t.Errorf("bytes\n %q\nwant\n %q", raw[0], bare+wrapped)
 	}
-	if got := tmuxPassthrough("\x1b[1m\x1b]0;x\x07"); got != "\x1bPtmux;\x1b\x1b[1m\x1b\x1b]0;x\x07\x1b\\" {
-		t.Errorf("tmuxPassthrough doubled ESC wrong: %q", got)
+	if got := ansi.TmuxPassthrough("\x1b[1m\x1b]0;x\x07"); got != "\x1bPtmux;\x1b\x1b[1m\x1b\x1b]0;x\x07\x1b\\" {
+		t.Errorf("TmuxPassthrough doubled ESC wrong: %q", got)
 	}
 }
 
