@@ -116,6 +116,3 @@ func isContainerNotReady(err error) bool {
 	return strings.Contains(msg, "is waiting to start") || strings.Contains(msg, "ContainerCreating") ||
 		strings.Contains(msg, "PodInitializing")
 }
-
-// errorf is fmt.Errorf, named for the package's one-line user-facing errors.
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -98,7 +99,7 @@ func (c *Client) WatchPodSummaries(ctx context.Context, namespaces []string, all
 	// Fail fast and clearly on what a watch would only retry forever.
 	for _, ns := range namespaces {
 		if _, err := c.Clientset.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
-			return nil, errorf("%s", Explain(err))
+			return nil, errors.New(Explain(err))
 		}
 	}
 	var (
@@ -113,7 +114,6 @@ func (c *Client) WatchPodSummaries(ctx context.Context, namespaces []string, all
 		}
 	}
 	for _, ns := range namespaces {
-		ns := ns
 		lw := &cache.ListWatch{
 			ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				return c.Clientset.CoreV1().Pods(ns).List(ctx, o)

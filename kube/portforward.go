@@ -229,7 +229,7 @@ func (f *forwarder) ensure(ctx context.Context) (*url.URL, error) {
 	return nil, errors.New(strings.Join(errs, "; "))
 }
 
-// forwardDialer is how kubectl port-forward dials: WebSocket tunnelling first,
+// dialer is how kubectl port-forward dials: WebSocket tunnelling first,
 // SPDY when the server refuses the upgrade.
 func (f *forwarder) dialer(pod string) (httpstream.Dialer, error) {
 	u := f.c.Clientset.CoreV1().RESTClient().Post().Resource("pods").Namespace(f.svc.Namespace).

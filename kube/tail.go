@@ -659,7 +659,8 @@ func fallbackToHTTP(err error) bool {
 	return !errors.As(cause, &se)
 }
 
-// logURL is the pod log URL for these options, exactly as kubectl builds it.
+// logRequest is the pod log request for these options, its URL exactly as kubectl
+// builds it.
 func (s *ContainerStream) logRequest(plo *corev1.PodLogOptions) *http.Request {
 	u := s.client.Clientset.CoreV1().RESTClient().Get().
 		Namespace(s.target.Namespace).Resource("pods").Name(s.target.Pod).SubResource("log").

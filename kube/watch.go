@@ -6,11 +6,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
@@ -47,7 +46,7 @@ func (c *Client) resolveScopes(ctx context.Context, q *Query) ([]scope, error) {
 			}
 			ls, fs, err := c.resolveWorkload(ctx, ns, q.Workload)
 			if err != nil {
-				if strings.Contains(err.Error(), "not found") {
+				if apierrors.IsNotFound(err) {
 					return nil, fmt.Errorf("%s not found in namespace %q: %s", q.Workload, ns, Explain(err))
 				}
 				return nil, fmt.Errorf("%s: %s", q.Workload, Explain(err))
@@ -60,7 +59,7 @@ func (c *Client) resolveScopes(ctx context.Context, q *Query) ([]scope, error) {
 	return out, nil
 }
 
-// describe says in words what the scopes select, for "no pod matches ..." messages.
+// describeScopes says in words what the scopes select, for "no pod matches ..." messages.
 func describeScopes(q *Query, scopes []scope) string {
 	var parts []string
 	if q.Workload != "" {
@@ -120,7 +119,6 @@ func (c *Client) listPods(ctx context.Context, q *Query, scopes []scope) ([]*cor
 func (c *Client) watchPods(ctx context.Context, q *Query, scopes []scope, events chan<- podEvent, onError func(error)) {
 	var wg sync.WaitGroup
 	for _, sc := range scopes {
-		sc := sc
 		lw := &cache.ListWatch{
 			ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				o.LabelSelector, o.FieldSelector = sc.labelSelector, sc.fieldSelector
@@ -163,7 +161,3 @@ func (c *Client) watchPods(ctx context.Context, q *Query, scopes []scope, events
 	}
 	wg.Wait()
 }
-
-// unused keeps imports stable while the file evolves.
-var _ = fields.Everything
-var _ = time.Second
