@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tailui/tailui/stream"
+	"github.com/tailui/tailui/stream/streamtest"
 )
 
 // lokiLines renders lines as "name|ns|text" for comparisons.
@@ -401,25 +402,11 @@ func FuzzLokiDecodeTail(f *testing.F) {
 	})
 }
 
-// checkInert fails t if out could do anything on a terminal (stream's own check,
-// through its exported helpers).
+// checkInert fails t if out could do anything on a terminal (streamtest, written
+// apart from stream's sanitizer).
 func checkInert(t *testing.T, in []byte, out string, keepSGR bool) {
 	t.Helper()
-	if !utf8.ValidString(out) {
-		t.Fatalf("decode(%q) = %q: invalid UTF-8", in, out)
-	}
-	for i := 0; i < len(out); {
-		r, n := utf8.DecodeRuneInString(out[i:])
-		switch {
-		case r == 0x1b:
-			m := stream.KeptSGRLen(out[i:])
-			if !keepSGR || m == 0 {
-				t.Fatalf("decode(%q) = %q: ESC at %d", in, out, i)
-			}
-			n = m
-		case stream.IsEscapedRune(r):
-			t.Fatalf("decode(%q) = %q: control %U at %d", in, out, r, i)
-		}
-		i += n
+	if err := streamtest.Inert([]byte(out), streamtest.Allow{SGR: keepSGR, Tab: true}); err != nil {
+		t.Fatalf("decode(%q) = %q: %v", in, out, err)
 	}
 }
