@@ -208,8 +208,10 @@ func NewProxyWay(c *kube.Client, via LokiVia, svc kube.ServiceRef, header http.H
 	return &ProxyWay{via: via, svc: svc, base: &base, hc: hc, ws: ws, header: header, encode: encode}, nil
 }
 
+// Via implements Way.
 func (w *ProxyWay) Via() LokiVia { return w.via }
 
+// Describe implements Way.
 func (w *ProxyWay) Describe() string {
 	switch w.via {
 	case LokiViaGateway:
@@ -220,6 +222,7 @@ func (w *ProxyWay) Describe() string {
 	return "svc " + w.svc.String() + " through the API server's service proxy"
 }
 
+// Get implements Way.
 func (w *ProxyWay) Get(ctx context.Context, p string, q url.Values) ([]byte, error) {
 	return httpGet(ctx, w.hc, join(w.base, p, q), w.header)
 }
@@ -231,6 +234,7 @@ func (w *ProxyWay) GetEncoded(ctx context.Context, p string, q url.Values) ([]by
 	return httpGet(ctx, w.hc, u, w.header)
 }
 
+// DialTail implements Way: the poll way has no tail (errNoTail).
 func (w *ProxyWay) DialTail(ctx context.Context, q url.Values) (*gws.Conn, error) {
 	if w.via == LokiViaPoll {
 		return nil, errNoTail
@@ -245,6 +249,7 @@ func (w *ProxyWay) DialTail(ctx context.Context, q url.Values) (*gws.Conn, error
 	return w.ws.Dial(ctx, u, w.header)
 }
 
+// Close implements Way; a proxy way holds nothing.
 func (w *ProxyWay) Close() {}
 
 const tailPath = "/loki/api/v1/tail"
