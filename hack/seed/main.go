@@ -56,8 +56,8 @@ func main() {
 
 type options struct {
 	kubeconfig, node, lokiIP, gatewayIP, lokiLog, gatewayLog, cluster string
-	lokiPort, gatewayPort                                    int
-	timeout                                                  time.Duration
+	lokiPort, gatewayPort                                             int
+	timeout                                                           time.Duration
 }
 
 func (o *options) validate() error {
