@@ -223,10 +223,10 @@ func initialRequest(sel Selection, split bool) openRequest {
 		if len(p.Containers) > 0 {
 			title += " [" + strings.Join(p.Containers, ",") + "]"
 		}
-		items = append(items, item{title: title, sel: Selection{Pods: []PodRef{p}}})
+		items = append(items, item{title: clusterTitle(p.Context, title), sel: Selection{Pods: []PodRef{p}}})
 	}
 	for _, w := range sel.Workloads {
-		items = append(items, item{title: w.Workload, sel: Selection{Workloads: []WorkloadRef{w}}})
+		items = append(items, item{title: clusterTitle(w.Context, w.Workload), sel: Selection{Workloads: []WorkloadRef{w}}})
 	}
 	for _, q := range sel.LokiQueries {
 		items = append(items, item{title: q, sel: Selection{LokiQueries: []string{q}}})
