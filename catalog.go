@@ -67,8 +67,9 @@ type failedSource struct{ err error }
 func (f failedSource) Run(context.Context, stream.Sink) error { return f.err }
 
 // WatchPods implements ui.Catalog: the pods of the namespaces the flags name, in
-// every cluster. A cluster whose pods cannot be listed is left out of the panel
-// (its panes say why); only when no cluster can be listed is it an error.
+// every cluster. A cluster whose pods cannot be listed is left out, and named in
+// the error returned with the others' pods; only when no cluster can be listed is
+// there no channel.
 func (c *catalog) WatchPods(ctx context.Context) (<-chan []ui.PodInfo, error) {
 	var (
 		ins   []<-chan []kube.PodSummary
@@ -94,6 +95,10 @@ func (c *catalog) WatchPods(ctx context.Context) (<-chan []ui.PodInfo, error) {
 		return nil, errors.Join(errs...)
 	}
 	out := make(chan []ui.PodInfo, 1)
+	var warn error
+	if len(errs) > 0 {
+		warn = errors.Join(errs...)
+	}
 	var (
 		mu      sync.Mutex
 		snaps   = make([][]kube.PodSummary, len(ins))
@@ -144,7 +149,7 @@ func (c *catalog) WatchPods(ctx context.Context) (<-chan []ui.PodInfo, error) {
 			}
 		}
 	}()
-	return out, nil
+	return out, warn
 }
 
 // Open implements ui.Catalog: one Follower per pod or workload, one tail per query.

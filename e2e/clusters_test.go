@@ -206,6 +206,11 @@ func TestClustersUnknownContextNamed(t *testing.T) {
 			t.Errorf("line not tagged [%s]: %q", ctx2, l)
 		}
 	}
+	// The TUI names it above the other cluster's pods.
+	tm := startTmux(t, 220, 30, "--context", "no-such-cluster", "--context", ctx2, "-n", "shop")
+	tm.waitScreen("the unknown context named in the sources panel, the other cluster's pods listed",
+		contains(`pods: [no-such-cluster] context "no-such-cluster" is not in the kubeconfig`, "["+ctx2+"] shop", pods2[0], pods2[1]))
+
 	// Alone, an unknown context is the command's error, named the same way.
 	one := runTailui(t, time.Minute, "--context", "no-such-cluster", "--plain", "--no-follow")
 	if one.code != 1 || !strings.Contains(string(one.stderr), `context "no-such-cluster" is not in the kubeconfig (known contexts: testbed, `) {
@@ -321,4 +326,26 @@ func TestClustersTUISourcesPanel(t *testing.T) {
 			strings.Contains(sc, `"pod":"`+pods2[0]+`"`)
 	})
 	t.Logf("%s", firstLines(sc, 3))
+}
+
+// TestClustersLokiFoundPerCluster tails a LogQL query in both clusters: Loki is
+// found in the first (the bed's Loki), not in the second (it has none), which is
+// said for that cluster while the first one's entries print.
+func TestClustersLokiFoundPerCluster(t *testing.T) {
+	ctx2 := needCluster2(t)
+	r := runTailui(t, 2*time.Minute, "--context", "testbed", "--context", ctx2, "--loki", `{namespace="shop", app="api"}`,
+		"--loki-limit", "5", "--no-follow", "--plain")
+	stderr := string(r.stderr)
+	if r.code != 1 || !strings.Contains(stderr, "tailui: ["+ctx2+"] [error] no Loki Service found") {
+		t.Fatalf("exit %d, want 1 and the second cluster's missing Loki named:\n%s", r.code, stderr)
+	}
+	out := lines(r.stdout)
+	if len(out) != 5 {
+		t.Fatalf("%d lines, want the 5 of --loki-limit from the first cluster's Loki:\n%s\n%s", len(out), r.stdout, stderr)
+	}
+	for _, l := range out {
+		if !strings.HasPrefix(l, "[testbed] api-") {
+			t.Errorf("want a Loki entry of testbed's shop/api tagged [testbed]: %q", l)
+		}
+	}
 }

@@ -117,6 +117,8 @@ type Catalog interface {
 	// throttled by the implementation (a few per second at most). The channel
 	// is closed when ctx ends. An error that wraps ErrFatal stops the UI with
 	// a full-screen message; any other error is shown in the sources panel.
+	// A channel and an error both (some of several clusters failed) show the
+	// error above the pods of the others.
 	WatchPods(ctx context.Context) (<-chan []PodInfo, error)
 	// Open returns the sources to run for sel. The UI runs each one in its own
 	// goroutine, sinking into the pane, and cancels them when the pane closes.
