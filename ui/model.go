@@ -65,7 +65,7 @@ type (
 		ch   <-chan []PodInfo
 		warn error // some clusters' pods could not be listed (Catalog.WatchPods)
 	}
-	podsMsg        struct {
+	podsMsg struct {
 		pods []PodInfo
 		ch   <-chan []PodInfo
 	}
