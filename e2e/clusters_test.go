@@ -326,6 +326,23 @@ func TestClustersTUISourcesPanel(t *testing.T) {
 			strings.Contains(sc, `"pod":"`+pods2[0]+`"`)
 	})
 	t.Logf("%s", firstLines(sc, 3))
+
+	// Both clusters' web pods in one merged pane: every line's tag names its cluster.
+	tm2 := startTmux(t, 200, 30, "--context", "testbed", "--context", ctx2, "-n", "shop")
+	tm2.waitScreen("the sources panel", contains("["+ctx2+"] shop"))
+	tm2.typeText("web")
+	tm2.waitScreen("the filter", func(sc string) bool { return !strings.Contains(sc, "Deployment/api") })
+	tm2.keys("*")
+	tm2.keys("Enter")
+	sc = tm2.waitScreen("lines of both clusters in one pane, tagged", func(sc string) bool {
+		var one, two bool
+		for _, l := range strings.Split(sc, "\n")[1:] {
+			one = one || strings.HasPrefix(l, "[testbed] ")
+			two = two || strings.HasPrefix(l, "["+ctx2+"]")
+		}
+		return one && two
+	})
+	t.Logf("merged pane:\n%s", firstLines(sc, 8))
 }
 
 // TestClustersLokiFoundPerCluster tails a LogQL query in both clusters: Loki is

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tailui/tailui/stream"
 )
 
 func TestPanelGroupsByCluster(t *testing.T) {
@@ -69,5 +71,28 @@ func TestInitialPanesNameTheCluster(t *testing.T) {
 	one := initialRequest(Selection{Pods: []PodRef{{Namespace: "shop", Name: "web-a"}}}, false)
 	if one.titles[0] != "web-a" {
 		t.Fatalf("one cluster: title %q, want no cluster", one.titles[0])
+	}
+}
+
+func TestMergedPaneTagsTheCluster(t *testing.T) {
+	names := func(p *pane) []string {
+		var out []string
+		for _, o := range p.origins {
+			out = append(out, p.tags[o])
+		}
+		return out
+	}
+	p := &pane{width: 200}
+	east := &stream.Origin{ID: "shop/web-a/app", Name: "web-7d9f-x2kq4/app", Context: "east"}
+	west := &stream.Origin{ID: "shop/web-b/app", Name: "web-5b8c-q7r2m/app", Context: "west"}
+	p.origins = []*stream.Origin{east}
+	p.computeTagWidth()
+	if got := names(p); got[0] != "web-7d9f-x2kq4/app" {
+		t.Fatalf("one cluster: tag %q, want no cluster", got[0])
+	}
+	p.origins = []*stream.Origin{east, west}
+	p.computeTagWidth()
+	if got := strings.Join(names(p), "|"); got != "[east] 7d9f-x2kq4|[west] 5b8c-q7r2m" {
+		t.Fatalf("two clusters in one pane: tags %q", got)
 	}
 }
