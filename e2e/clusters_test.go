@@ -329,9 +329,10 @@ func TestClustersTUISourcesPanel(t *testing.T) {
 
 	// Both clusters' web pods in one merged pane: every line's tag names its cluster.
 	tm2 := startTmux(t, 200, 30, "--context", "testbed", "--context", ctx2, "-n", "shop")
-	tm2.waitScreen("the sources panel", contains("["+ctx2+"] shop"))
+	all := append(append([]string{"[testbed] shop", "[" + ctx2 + "] shop"}, webPods(t, "testbed")...), pods2...)
+	tm2.waitScreen("both clusters' web pods in the panel", contains(all...))
 	tm2.typeText("web")
-	tm2.waitScreen("the filter", func(sc string) bool { return !strings.Contains(sc, "Deployment/api") })
+	tm2.waitScreen("the filter", func(sc string) bool { return !strings.Contains(sc, "Deployment/api") && contains(all...)(sc) })
 	tm2.keys("*")
 	tm2.keys("Enter")
 	sc = tm2.waitScreen("lines of both clusters in one pane, tagged", func(sc string) bool {
