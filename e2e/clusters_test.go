@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -299,9 +300,35 @@ func TestClustersOneAPIServerDown(t *testing.T) {
 	t.Logf("hack/testbed restart apiserver2 15:\n%s", bytes.TrimSpace(rout.Bytes()))
 	k2 := countTagged(r.stdout.Bytes(), ctx2)
 	r.waitFor(t, ctx2+" lines after its API server is back", 2*time.Minute, func() bool { return countTagged(r.stdout.Bytes(), ctx2) >= k2+10 })
+	resumed := regexp.MustCompile(`tailui: \[` + regexp.QuoteMeta(ctx2) + `\] \S+: \[resume\]`)
+	r.waitFor(t, "a resume marker of "+ctx2, time.Minute, func() bool { return resumed.Match(r.stderr.Bytes()) })
 	sc = tm.waitScreen("both panes live again", func(sc string) bool { return strings.Count(firstLines(sc, 1), "● live") == 2 })
 	t.Logf("TUI after:\n%s", firstLines(sc, 1))
 	t.Logf("after restart: %s %d → %d lines; stderr:\n%s", ctx2, k2, countTagged(r.stdout.Bytes(), ctx2), r.stderr.Bytes())
+
+	// Nothing lost, nothing twice: every container's seq numbers run on, across
+	// the outage for the second cluster.
+	r.stop()
+	seqRe := regexp.MustCompile(`^\[([^\]]+)\] (\S+) app .*\bseq=(\d+)\b`)
+	last := map[key]int{}
+	for _, l := range lines(r.stdout.Bytes()) {
+		m := seqRe.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("line without [context] pod app and seq: %q", l)
+		}
+		k, n := key{m[1], m[2]}, 0
+		fmt.Sscan(m[3], &n)
+		if p, ok := last[k]; ok && n != p+1 {
+			t.Errorf("[%s] %s: seq %d after %d", k.context, k.pod, n, p)
+		}
+		last[k] = n
+	}
+	for _, p := range pods2 {
+		if _, ok := last[key{ctx2, p}]; !ok {
+			t.Errorf("no lines of [%s] %s", ctx2, p)
+		}
+	}
+	t.Logf("seqs consecutive in %d containers: %v", len(last), last)
 }
 
 func TestClustersTUISourcesPanel(t *testing.T) {
