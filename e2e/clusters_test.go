@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -393,4 +394,43 @@ func TestClustersLokiFoundPerCluster(t *testing.T) {
 			t.Errorf("want a Loki entry of testbed's shop/api tagged [testbed]: %q", l)
 		}
 	}
+}
+
+// TestClustersUnreachableAtStart adds a context whose API server does not answer:
+// it is reported as that cluster's error, in plain text and in the TUI's panel, and
+// the other cluster streams.
+func TestClustersUnreachableAtStart(t *testing.T) {
+	ctx2 := needCluster2(t)
+	pods2 := webPods(t, ctx2)
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	b, err := os.ReadFile(bed.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kc, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"config", "set-cluster", "dead", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify"},
+		{"config", "set-context", "dead", "--cluster", "dead", "--user", "testbed-admin"},
+	} {
+		if r := runCmd(t, time.Minute, bed.kubectl, append([]string{"--kubeconfig", kc}, args...)...); r.code != 0 {
+			t.Fatalf("kubectl %v: %s", args, r.stderr)
+		}
+	}
+	r := runTailui(t, 2*time.Minute, "--kubeconfig", kc, "--context", "dead", "--context", ctx2, "-n", "shop", "deploy/web", "-c", "app",
+		"--no-follow", "--tail", "2", "--plain")
+	stderr := string(r.stderr)
+	t.Logf("exit %d, stderr:\n%s", r.code, stderr)
+	if r.code != 1 || !regexp.MustCompile(`tailui: \[dead\] \[error\] .*127\.0\.0\.1:1`).MatchString(stderr) ||
+		!strings.Contains(stderr, "1 of 2 clusters failed: dead") {
+		t.Errorf("want exit 1 and the dead cluster's error naming its address")
+	}
+	if n := countTagged(r.stdout, ctx2); n != 2*len(pods2) || n != len(lines(r.stdout)) {
+		t.Errorf("%d lines of %s (of %d), want %d:\n%s", n, ctx2, len(lines(r.stdout)), 2*len(pods2), r.stdout)
+	}
+
+	tm := startTmux(t, 220, 30, "--kubeconfig", kc, "--context", "dead", "--context", ctx2, "-n", "shop")
+	tm.waitScreen("the dead cluster named in the panel above the other's pods",
+		contains("pods: [dead] cannot reach the API server at https://127.0.0.1:1", "["+ctx2+"] shop", pods2[0], pods2[1]))
 }
