@@ -213,6 +213,15 @@ func TestClustersUnknownContextNamed(t *testing.T) {
 	tm.waitScreen("the unknown context named in the sources panel, the other cluster's pods listed",
 		contains(`pods: [no-such-cluster] context "no-such-cluster" is not in the kubeconfig`, "["+ctx2+"] shop", pods2[0], pods2[1]))
 
+	// A forbidden cluster likewise.
+	fb := runTailui(t, 2*time.Minute, "--context", "testbed-nobody", "--context", ctx2, "-n", "shop", "deploy/web", "-c", "app",
+		"--no-follow", "--tail", "2", "--plain")
+	if fb.code != 1 || !regexp.MustCompile(`tailui: \[testbed-nobody\] \[error\] .*forbidden`).Match(fb.stderr) ||
+		countTagged(fb.stdout, ctx2) != 2*len(pods2) {
+		t.Errorf("forbidden cluster: exit %d, %d lines of %s\n%s", fb.code, countTagged(fb.stdout, ctx2), ctx2, fb.stderr)
+	}
+	t.Logf("forbidden: %s", fb.stderr)
+
 	// Alone, an unknown context is the command's error, named the same way.
 	one := runTailui(t, time.Minute, "--context", "no-such-cluster", "--plain", "--no-follow")
 	if one.code != 1 || !strings.Contains(string(one.stderr), `context "no-such-cluster" is not in the kubeconfig (known contexts: testbed, `) {
