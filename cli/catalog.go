@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tailui/tailui/kube"
@@ -18,30 +20,128 @@ const queryWorkload = "Query/"
 
 // catalog adapts package kube to the UI's Catalog: ui never sees client-go, kube
 // never sees ui.
+//
+// With several clusters (--context more than once) every pod carries its context,
+// every source is tagged with it (stream.ContextSource), and a cluster that cannot
+// be used fails its own sources only.
 type catalog struct {
-	ctx    context.Context
-	client *kube.Client
-	flags  *rootFlags
-	query  kube.Query // the command line's query and flags
-	log    kube.LogOptions
+	ctx      context.Context
+	clusters []*kube.Cluster // one, or one per --context
+	flags    *rootFlags
+	query    kube.Query // the command line's query and flags
+	log      kube.LogOptions
 }
 
 var _ ui.Catalog = (*catalog)(nil)
 
-// WatchPods implements ui.Catalog: the pods of the namespaces the flags name.
+func (c *catalog) multi() bool { return len(c.clusters) > 1 }
+
+// cluster returns the cluster of a context name ("" is the only cluster).
+func (c *catalog) cluster(name string) (*kube.Cluster, error) {
+	if !c.multi() {
+		return c.clusters[0], c.clusters[0].Err
+	}
+	for _, cl := range c.clusters {
+		if cl.Context == name {
+			if cl.Err != nil {
+				return cl, fmt.Errorf("[%s] %w", cl.Context, cl.Err)
+			}
+			return cl, nil
+		}
+	}
+	return nil, fmt.Errorf("context %q is not one of those given with --context", name)
+}
+
+// tag wraps src so that its lines carry the cluster's context, with several clusters.
+func (c *catalog) tag(cl *kube.Cluster, src stream.Source) stream.Source {
+	if !c.multi() {
+		return src
+	}
+	return stream.ContextSource{Source: src, Context: cl.Context}
+}
+
+// failedSource is a source that fails at once: a cluster that cannot be used fails
+// its pane's source, and the pane says why, while the other clusters' sources run.
+type failedSource struct{ err error }
+
+func (f failedSource) Run(context.Context, stream.Sink) error { return f.err }
+
+// WatchPods implements ui.Catalog: the pods of the namespaces the flags name, in
+// every cluster. A cluster whose pods cannot be listed is left out, and named in
+// the error returned with the others' pods; only when no cluster can be listed is
+// there no channel.
 func (c *catalog) WatchPods(ctx context.Context) (<-chan []ui.PodInfo, error) {
-	in, err := c.client.WatchPodSummaries(ctx, c.query.Namespaces, c.query.AllNamespaces, 250*time.Millisecond)
-	if err != nil {
-		return nil, err
+	var (
+		ins   []<-chan []kube.PodSummary
+		names []string
+		errs  []error
+	)
+	for _, cl := range c.clusters {
+		if cl.Err != nil {
+			errs = append(errs, fmt.Errorf("[%s] %w", cl.Context, cl.Err))
+			continue
+		}
+		in, err := cl.Client.WatchPodSummaries(ctx, c.query.Namespaces, c.query.AllNamespaces, 250*time.Millisecond)
+		if err != nil {
+			if c.multi() {
+				err = fmt.Errorf("[%s] %w", cl.Context, err)
+			}
+			errs = append(errs, err)
+			continue
+		}
+		ins, names = append(ins, in), append(names, cl.Context)
+	}
+	if len(ins) == 0 {
+		return nil, errors.Join(errs...)
 	}
 	out := make(chan []ui.PodInfo, 1)
+	var warn error
+	if len(errs) > 0 {
+		warn = errors.Join(errs...)
+	}
+	var (
+		mu      sync.Mutex
+		snaps   = make([][]kube.PodSummary, len(ins))
+		changed = make(chan struct{}, 1)
+		wg      sync.WaitGroup
+	)
+	for i, in := range ins {
+		wg.Go(func() {
+			for snap := range in {
+				mu.Lock()
+				snaps[i] = snap
+				mu.Unlock()
+				select {
+				case changed <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
 	go func() {
 		defer close(out)
-		for snap := range in {
-			infos := make([]ui.PodInfo, len(snap))
-			for i, s := range snap {
-				infos[i] = ui.PodInfo(s)
+		for {
+			select {
+			case <-changed:
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
 			}
+			mu.Lock()
+			var infos []ui.PodInfo
+			for i, snap := range snaps {
+				for _, s := range snap {
+					info := podInfo(s)
+					if c.multi() {
+						info.Context = names[i]
+					}
+					infos = append(infos, info)
+				}
+			}
+			mu.Unlock()
 			select {
 			case out <- infos:
 			case <-ctx.Done():
@@ -49,7 +149,7 @@ func (c *catalog) WatchPods(ctx context.Context) (<-chan []ui.PodInfo, error) {
 			}
 		}
 	}()
-	return out, nil
+	return out, warn
 }
 
 // Open implements ui.Catalog: one Follower per pod or workload, one tail per query.
@@ -58,6 +158,11 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 	log.Follow = true
 	var out []stream.Source
 	for _, p := range sel.Pods {
+		cl, err := c.cluster(p.Context)
+		if err != nil {
+			out = append(out, failedSource{err})
+			continue
+		}
 		q := kube.Query{Namespaces: []string{p.Namespace}, FieldSelector: "metadata.name=" + p.Name,
 			InitContainers: true, EphemeralContainers: true}
 		if len(p.Containers) > 0 {
@@ -71,12 +176,17 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 			}
 			q.Container = regexp.MustCompile("^(" + strings.Join(names, "|") + ")$")
 		}
-		out = append(out, &kube.Follower{Client: c.client, Query: q, Log: log, MaxStreams: c.flags.maxStreams, RetryStart: true})
+		out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: log, MaxStreams: c.flags.maxStreams, RetryStart: true}))
 	}
 	for _, w := range sel.Workloads {
+		cl, err := c.cluster(w.Context)
+		if err != nil {
+			out = append(out, failedSource{err})
+			continue
+		}
 		if strings.HasPrefix(w.Workload, queryWorkload) {
 			q := c.query // already holds the parsed QUERY and every selection flag
-			out = append(out, &kube.Follower{Client: c.client, Query: q, Log: c.log, MaxStreams: c.flags.maxStreams, RetryStart: true})
+			out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: c.log, MaxStreams: c.flags.maxStreams, RetryStart: true}))
 			continue
 		}
 		kind, name, _ := strings.Cut(w.Workload, "/")
@@ -84,16 +194,27 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 		if err := kube.ParseQuery(strings.ToLower(kind)+"/"+name, &q); err != nil || q.Workload == "" {
 			return nil, fmt.Errorf("cannot follow %s: not a workload tailui knows", w.Workload)
 		}
-		out = append(out, &kube.Follower{Client: c.client, Query: q, Log: log, MaxStreams: c.flags.maxStreams, RetryStart: true})
+		out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: log, MaxStreams: c.flags.maxStreams, RetryStart: true}))
 	}
 	for _, lq := range sel.LokiQueries {
 		l := c.flags.loki
 		l.query = lq
-		src, err := l.source(c.ctx, c.client, log)
-		if err != nil {
-			return nil, err
+		// A query runs against the Loki of every cluster (each found in its cluster).
+		for _, cl := range c.clusters {
+			if cl.Err != nil {
+				out = append(out, failedSource{fmt.Errorf("[%s] %w", cl.Context, cl.Err)})
+				continue
+			}
+			src, err := l.source(c.ctx, cl.Client, log)
+			switch {
+			case err != nil && !c.multi():
+				return nil, err
+			case err != nil:
+				out = append(out, failedSource{fmt.Errorf("[%s] %w", cl.Context, err)})
+			default:
+				out = append(out, c.tag(cl, src))
+			}
 		}
-		out = append(out, src)
 	}
 	return out, nil
 }
@@ -103,9 +224,31 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 func (c *catalog) Loki() (ui.LokiCatalog, error) {
 	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
 	defer cancel()
-	l, err := c.flags.loki.open(ctx, c.client, 0)
-	if err != nil {
-		return nil, err
+	// With several clusters, the label browser uses the first cluster whose Loki
+	// is found (queries opened from it run against every cluster's Loki).
+	var errs []error
+	for _, cl := range c.clusters {
+		if cl.Err != nil {
+			errs = append(errs, fmt.Errorf("[%s] %w", cl.Context, cl.Err))
+			continue
+		}
+		l, err := c.flags.loki.open(ctx, cl.Client, 0)
+		if err == nil {
+			return l, nil
+		}
+		if c.multi() {
+			err = fmt.Errorf("[%s] %w", cl.Context, err)
+		}
+		errs = append(errs, err)
 	}
-	return l, nil
+	return nil, errors.Join(errs...)
+}
+
+// podInfo is a pod as the UI's sources panel takes it.
+func podInfo(s kube.PodSummary) ui.PodInfo {
+	return ui.PodInfo{
+		Namespace: s.Namespace, Name: s.Name, Workload: s.Workload, Phase: s.Phase,
+		Ready: s.Ready, Total: s.Total, Restarts: s.Restarts, Containers: s.Containers,
+		Reason: s.Reason, Deleted: s.Deleted,
+	}
 }

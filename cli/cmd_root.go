@@ -18,6 +18,9 @@ import (
 // kubectl's for the cluster connection.
 type rootFlags struct {
 	kube *genericclioptions.ConfigFlags
+	// contexts are the --context flags: several clusters at once. f.kube.Context
+	// points at the first (what subcommands and completion use).
+	contexts []string
 
 	namespaces        []string
 	allNamespaces     bool
@@ -68,6 +71,10 @@ func newRootCmd(prog string) *cobra.Command {
 	// -n is repeatable here (stern's meaning), so cli-runtime's single-valued
 	// --namespace is replaced by ours.
 	f.kube.Namespace = nil
+	// --context is repeatable here (several clusters), so cli-runtime's
+	// single-valued one is replaced by ours too; PersistentPreRunE points f.kube
+	// at the first.
+	f.kube.Context = nil
 
 	cmd := &cobra.Command{
 		Use: "tailui [QUERY] [flags]",
@@ -107,6 +114,9 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 
 	fl := cmd.Flags()
 	f.kube.AddFlags(fl)
+	fl.StringArrayVar(&f.contexts, "context", nil, "kubeconfig context to use (repeatable: follow several clusters at once, every line tagged with its context)")
+	// Subcommands (doctor, loki) take one --context, cli-runtime's, bound to this.
+	f.kube.Context = new(string)
 	fl.StringArrayVarP(&f.namespaces, "namespace", "n", nil, "namespace to look in (repeatable; default: the kubeconfig context's)")
 	fl.BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "look in every namespace")
 	fl.StringVarP(&f.selector, "selector", "l", "", "label selector (e.g. app=web,tier!=db)")
@@ -168,6 +178,10 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 		}
 		if err := applyEnv(cmd.InheritedFlags(), "TAILUI_"); err != nil {
 			return err
+		}
+		if len(f.contexts) > 0 {
+			first := f.contexts[0]
+			f.kube.Context = &first
 		}
 		return validTheme(f.config.theme)
 	}

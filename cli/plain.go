@@ -217,6 +217,19 @@ func (p *printer) origin(o *stream.Origin) *printedOrigin {
 // prefixOf is the text format's prefix for o: pod and container (namespace/pod
 // when several namespaces are followed), or a Loki stream's short name.
 func (p *printer) prefixOf(o *stream.Origin) string {
+	return p.contextPrefix(o) + p.sourcePrefix(o)
+}
+
+// contextPrefix is "[context] " for a line of one of several clusters, coloured by
+// a hash of the context's name, and "" with one cluster (Origin.Context unset).
+func (p *printer) contextPrefix(o *stream.Origin) string {
+	if o.Context == "" {
+		return ""
+	}
+	return p.paint(colorFor(o.Context+"/ctx"), "["+clean(o.Context)+"]") + " "
+}
+
+func (p *printer) sourcePrefix(o *stream.Origin) string {
 	pod, ctr := o.Fields["pod"], o.Fields["container"]
 	if pod == "" {
 		// Not a pod stream (Loki): the origin's short name stands for both.
@@ -313,6 +326,7 @@ func originJSON(o *stream.Origin) []byte {
 			b = append(b, ',')
 		}
 	}
+	field("context", o.Context) // only when several clusters are followed
 	if !strings.HasPrefix(o.ID, "{") && o.Fields["pod"] != "" {
 		field("namespace", o.Fields["namespace"])
 		field("pod", o.Fields["pod"])
@@ -345,6 +359,9 @@ func (p *printer) marker(l *stream.Line) {
 		if p.showNamespace && l.Origin.Fields["namespace"] != "" {
 			who = l.Origin.Fields["namespace"] + "/" + who
 		}
+	}
+	if l.Origin != nil && l.Origin.Context != "" {
+		who = "[" + l.Origin.Context + "] " + who
 	}
 	code := "2"
 	switch l.Kind {

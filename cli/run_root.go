@@ -73,7 +73,7 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		}
 	}
 
-	client, err := kube.NewClient(f.kube)
+	clusters, err := openClusters(f)
 	if err != nil {
 		return err
 	}
@@ -96,8 +96,17 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		if !cmd.Flags().Changed("tail") {
 			lo = boundHistory(lo, f.scrollback)
 		}
-		return runTUI(cmd.Context(), f, client, q, lo, query)
+		return runTUI(cmd.Context(), f, clusters, q, lo, query)
 	}
+	if len(clusters) > 1 {
+		return runPlain(cmd.Context(), clusterSources(clusters, func(c *kube.Client) (stream.Source, error) {
+			if f.loki.query != "" {
+				return f.loki.source(cmd.Context(), c, lo) // Loki is found in each cluster
+			}
+			return &kube.Follower{Client: c, Query: q, Log: lo, MaxStreams: f.maxStreams}, nil
+		}), pr)
+	}
+	client := clusters[0].Client
 	if f.loki.query != "" {
 		src, err := f.loki.source(cmd.Context(), client, lo)
 		if err != nil {
@@ -153,8 +162,8 @@ func plainWanted(f *rootFlags) bool {
 
 // runTUI opens the terminal UI: straight into a pane when the command line selects
 // something, the sources panel otherwise.
-func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query, lo kube.LogOptions, query string) error {
-	cat := &catalog{ctx: ctx, client: client, flags: f, query: q, log: lo}
+func runTUI(ctx context.Context, f *rootFlags, clusters []*kube.Cluster, q kube.Query, lo kube.LogOptions, query string) error {
+	cat := &catalog{ctx: ctx, clusters: clusters, flags: f, query: q, log: lo}
 	opts := ui.Options{
 		Catalog:      cat,
 		Include:      f.include,
@@ -192,15 +201,28 @@ func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query
 	case f.loki.query != "":
 		opts.Initial = &ui.Selection{LokiQueries: []string{f.loki.query}, Merged: true}
 	case selects:
-		ns := client.Namespace
-		if len(q.Namespaces) > 0 {
-			ns = q.Namespaces[0]
-		}
 		label := query
 		if label == "" {
 			label = "selection"
 		}
-		opts.Initial = &ui.Selection{Workloads: []ui.WorkloadRef{{Namespace: ns, Workload: queryWorkload + label}}, Merged: true}
+		// One pane per cluster (their titles name it), one pane with one.
+		sel := &ui.Selection{Merged: len(clusters) == 1}
+		for _, cl := range clusters {
+			ns := ""
+			if cl.Client != nil {
+				ns = cl.Client.Namespace
+			}
+			if len(q.Namespaces) > 0 {
+				ns = q.Namespaces[0]
+			}
+			ref := ui.WorkloadRef{Namespace: ns, Workload: queryWorkload + label}
+			if len(clusters) > 1 {
+				ref.Context = cl.Context
+			}
+			sel.Workloads = append(sel.Workloads, ref)
+		}
+		opts.Initial = sel
+		opts.InitialSplit = len(clusters) > 1
 	}
 	return ui.Run(ctx, opts)
 }

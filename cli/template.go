@@ -29,6 +29,9 @@ type templateLog struct {
 	Annotations    map[string]string `json:"annotations"`
 	PodColor       *color.Color      `json:"-"`
 	ContainerColor *color.Color      `json:"-"`
+	// Context is the kubeconfig context of the line's cluster when tailui follows
+	// several (--context given more than once), "" otherwise. stern has no such field.
+	Context string `json:"context,omitempty"`
 }
 
 // lineTemplate prints lines through a user's text/template (--template,
@@ -98,6 +101,7 @@ func (lt *lineTemplate) execute(l *stream.Line, timestamp string) ([]byte, error
 		Annotations:    l.Origin.Annotations,
 		PodColor:       lt.sourceColor(pod),
 		ContainerColor: lt.sourceColor(ctr + "/c"),
+		Context:        l.Origin.Context,
 	}
 	if d.Labels == nil && strings.HasPrefix(l.Origin.ID, "{") {
 		d.Labels = f // a Loki stream: its label set

@@ -36,6 +36,7 @@ var bed struct {
 	tailui     string // the built binary
 	kubectl    string
 	stern      string       // the peer, built by hack/build-deps.sh stern
+	context2   string       // the second cluster's context (TESTBED_CLUSTER2_CONTEXT), "" without one
 	cfg        *rest.Config // admin
 	cs         *kubernetes.Clientset
 }
@@ -86,6 +87,9 @@ func loadBed() error {
 		}
 		if v, ok := strings.CutPrefix(l, "export TESTBED_STATE="); ok {
 			bed.state = v
+		}
+		if v, ok := strings.CutPrefix(l, "export TESTBED_CLUSTER2_CONTEXT="); ok {
+			bed.context2 = v
 		}
 	}
 	if bed.kubeconfig == "" {

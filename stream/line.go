@@ -22,6 +22,9 @@ type Origin struct {
 	// Labels and Annotations are the pod's metadata for pod logs (what templates
 	// and filters may read); nil for other sources. Read-only, like Fields.
 	Labels, Annotations map[string]string
+	// Context is the kubeconfig context (the cluster) the lines come from when
+	// tailui follows several clusters, "" when it follows one. See ContextSink.
+	Context string
 }
 
 // Kind says what a Line is: a log line, or one of tailui's own markers that stand in

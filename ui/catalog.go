@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/tailui/tailui/stream"
 )
@@ -31,13 +32,43 @@ type PodInfo struct {
 	Reason string
 	// Deleted reports whether the pod has a deletion timestamp or is gone.
 	Deleted bool
+	// Context is the kubeconfig context (cluster) of the pod when several
+	// clusters are followed, "" with one. The sources panel groups by it.
+	Context string
 }
 
-// Key returns "namespace/name", the identity of a pod in a snapshot.
-func (p PodInfo) Key() string { return p.Namespace + "/" + p.Name }
+// Key returns "namespace/name", the identity of a pod in a snapshot, after the
+// context and a separator when the pod is of one of several clusters.
+func (p PodInfo) Key() string { return nsKey(p.Context, p.Namespace) + "/" + p.Name }
+
+// nsKey is the panel's key of a namespace: the namespace, after its cluster's
+// context when several clusters are followed. splitNSKey undoes it.
+func nsKey(context, ns string) string {
+	if context == "" {
+		return ns
+	}
+	return context + "\x1f" + ns
+}
+
+func splitNSKey(k string) (context, ns string) {
+	if c, n, ok := strings.Cut(k, "\x1f"); ok {
+		return c, n
+	}
+	return "", k
+}
+
+// clusterTitle puts the cluster before a pane title when there is one.
+func clusterTitle(context, title string) string {
+	if context == "" {
+		return title
+	}
+	return "[" + clean(context) + "] " + title
+}
 
 // PodRef names one pod, and optionally some of its containers, to stream.
 type PodRef struct {
+	// Context is the pod's cluster (PodInfo.Context); "" with one cluster.
+	Context   string
 	Namespace string
 	Name      string
 	// Containers restricts the pod to these containers (names as in
@@ -48,6 +79,8 @@ type PodRef struct {
 // WorkloadRef names a workload whose pods should be streamed, including pods
 // created after the selection was made (for example during a rollout).
 type WorkloadRef struct {
+	// Context is the workload's cluster (PodInfo.Context); "" with one cluster.
+	Context   string
 	Namespace string
 	// Workload is "Kind/name" exactly as in PodInfo.Workload.
 	Workload string
@@ -84,6 +117,8 @@ type Catalog interface {
 	// throttled by the implementation (a few per second at most). The channel
 	// is closed when ctx ends. An error that wraps ErrFatal stops the UI with
 	// a full-screen message; any other error is shown in the sources panel.
+	// A channel and an error both (some of several clusters failed) show the
+	// error above the pods of the others.
 	WatchPods(ctx context.Context) (<-chan []PodInfo, error)
 	// Open returns the sources to run for sel. The UI runs each one in its own
 	// goroutine, sinking into the pane, and cancels them when the pane closes.

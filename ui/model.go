@@ -61,8 +61,11 @@ func tick() tea.Cmd {
 
 // Pod watch messages.
 type (
-	podsStartedMsg struct{ ch <-chan []PodInfo }
-	podsMsg        struct {
+	podsStartedMsg struct {
+		ch   <-chan []PodInfo
+		warn error // some clusters' pods could not be listed (Catalog.WatchPods)
+	}
+	podsMsg struct {
 		pods []PodInfo
 		ch   <-chan []PodInfo
 	}
@@ -198,10 +201,10 @@ func (m *Model) Init() tea.Cmd {
 		waitForBatch(ctx, m.hub, time.Time{}),
 		func() tea.Msg {
 			ch, err := cat.WatchPods(ctx)
-			if err != nil {
+			if err != nil && ch == nil {
 				return podsErrMsg{err}
 			}
-			return podsStartedMsg{ch}
+			return podsStartedMsg{ch, err}
 		},
 		func() tea.Msg {
 			lc, err := cat.Loki()
@@ -223,10 +226,10 @@ func initialRequest(sel Selection, split bool) openRequest {
 		if len(p.Containers) > 0 {
 			title += " [" + strings.Join(p.Containers, ",") + "]"
 		}
-		items = append(items, item{title: title, sel: Selection{Pods: []PodRef{p}}})
+		items = append(items, item{title: clusterTitle(p.Context, title), sel: Selection{Pods: []PodRef{p}}})
 	}
 	for _, w := range sel.Workloads {
-		items = append(items, item{title: w.Workload, sel: Selection{Workloads: []WorkloadRef{w}}})
+		items = append(items, item{title: clusterTitle(w.Context, w.Workload), sel: Selection{Workloads: []WorkloadRef{w}}})
 	}
 	for _, q := range sel.LokiQueries {
 		items = append(items, item{title: q, sel: Selection{LokiQueries: []string{q}}})
@@ -290,6 +293,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.scheduleMerge()
 
 	case podsStartedMsg:
+		if msg.warn != nil {
+			m.panel.podsErr = clean(msg.warn.Error())
+		}
 		return m, waitForPods(msg.ch)
 	case podsMsg:
 		m.panel.setPods(msg.pods)

@@ -249,9 +249,14 @@ func (p *pane) computeTagWidth() int {
 		names[i] = clean(o.Name)
 	}
 	tags := shortTags(names)
+	// A pane that holds lines of several clusters tags each with its cluster too.
+	mixed := slices.ContainsFunc(p.origins, func(o *stream.Origin) bool { return o.Context != p.origins[0].Context })
 	p.tags = make(map[*stream.Origin]string, len(tags))
 	w := 0
 	for i, o := range p.origins {
+		if mixed {
+			tags[i] = "[" + clean(o.Context) + "] " + tags[i]
+		}
 		p.tags[o] = tags[i]
 		w = max(w, measure(tags[i]))
 	}

@@ -151,6 +151,7 @@ func (sp *sourcesPanel) setPods(pods []PodInfo) {
 	pods = slices.Clone(pods)
 	for i := range pods {
 		pods[i].Namespace = clean(pods[i].Namespace)
+		pods[i].Context = clean(pods[i].Context)
 		pods[i].Name = clean(pods[i].Name)
 		pods[i].Workload = clean(pods[i].Workload)
 		pods[i].Reason = clean(pods[i].Reason)
@@ -163,6 +164,9 @@ func (sp *sourcesPanel) setPods(pods []PodInfo) {
 	}
 	sort.SliceStable(pods, func(a, b int) bool {
 		pa, pb := pods[a], pods[b]
+		if pa.Context != pb.Context { // grouped by cluster first
+			return pa.Context < pb.Context
+		}
 		if pa.Namespace != pb.Namespace {
 			return pa.Namespace < pb.Namespace
 		}
@@ -181,13 +185,14 @@ func (sp *sourcesPanel) setPods(pods []PodInfo) {
 	for i := range pods {
 		p := &pods[i]
 		sp.nameW = max(sp.nameW, measure(p.Name))
-		sp.nsPods[p.Namespace]++
-		c := sp.wlPods[p.Namespace+"/"+p.Workload]
+		ns := nsKey(p.Context, p.Namespace)
+		sp.nsPods[ns]++
+		c := sp.wlPods[ns+"/"+p.Workload]
 		c[1]++
 		if dot, _ := podState(p, sp.c.styles); dot == "●" {
 			c[0]++
 		}
-		sp.wlPods[p.Namespace+"/"+p.Workload] = c
+		sp.wlPods[ns+"/"+p.Workload] = c
 		present["pod:"+p.Key()] = true
 		for _, ct := range p.Containers {
 			present["ctr:"+p.Key()+"/"+ct] = true
@@ -248,8 +253,12 @@ func fuzzyTerm(term string, parts ...string) bool {
 func podMatches(p *PodInfo, terms []string) bool {
 	ns, wl, name := strings.ToLower(p.Namespace), strings.ToLower(p.Workload), strings.ToLower(p.Name)
 	full := ns + "/" + wl + "/" + name
+	cl := strings.ToLower(p.Context)
+	if cl != "" {
+		full = cl + "/" + full
+	}
 	for _, t := range terms {
-		if !strings.Contains(full, t) && !fuzzyTerm(t, ns, wl, name) {
+		if !strings.Contains(full, t) && !fuzzyTerm(t, cl, ns, wl, name) {
 			return false
 		}
 	}
@@ -266,20 +275,21 @@ func (sp *sourcesPanel) rebuild() {
 		if !podMatches(p, terms) {
 			continue
 		}
-		if p.Namespace != lastNS {
-			sp.rows = append(sp.rows, panelRow{kind: rowNamespace, ns: p.Namespace})
-			lastNS, lastWL = p.Namespace, "\x00"
+		ns := nsKey(p.Context, p.Namespace) // a namespace of each cluster is a group of its own
+		if ns != lastNS {
+			sp.rows = append(sp.rows, panelRow{kind: rowNamespace, ns: ns})
+			lastNS, lastWL = ns, "\x00"
 		}
 		if p.Workload != lastWL {
 			if p.Workload != "" {
-				sp.rows = append(sp.rows, panelRow{kind: rowWorkload, ns: p.Namespace, workload: p.Workload})
+				sp.rows = append(sp.rows, panelRow{kind: rowWorkload, ns: ns, workload: p.Workload})
 			}
 			lastWL = p.Workload
 		}
-		sp.rows = append(sp.rows, panelRow{kind: rowPod, ns: p.Namespace, workload: p.Workload, pod: i})
+		sp.rows = append(sp.rows, panelRow{kind: rowPod, ns: ns, workload: p.Workload, pod: i})
 		if sp.expanded[p.Key()] {
 			for _, c := range p.Containers {
-				sp.rows = append(sp.rows, panelRow{kind: rowContainer, ns: p.Namespace, workload: p.Workload, pod: i, container: c})
+				sp.rows = append(sp.rows, panelRow{kind: rowContainer, ns: ns, workload: p.Workload, pod: i, container: c})
 			}
 		}
 	}
@@ -552,28 +562,31 @@ func (sp *sourcesPanel) items() []item {
 		if i, ok := byPod[p.Key()]; ok {
 			if container != "" && len(out[i].sel.Pods[0].Containers) > 0 {
 				out[i].sel.Pods[0].Containers = append(out[i].sel.Pods[0].Containers, container)
-				out[i].title = p.Name + " [" + strings.Join(out[i].sel.Pods[0].Containers, ",") + "]"
+				out[i].title = clusterTitle(p.Context, p.Name+" ["+strings.Join(out[i].sel.Pods[0].Containers, ",")+"]")
 			} else if container == "" {
 				out[i].sel.Pods[0].Containers = nil
-				out[i].title = p.Name
+				out[i].title = clusterTitle(p.Context, p.Name)
 			}
 			return
 		}
-		ref := PodRef{Namespace: p.Namespace, Name: p.Name}
+		ref := PodRef{Context: p.Context, Namespace: p.Namespace, Name: p.Name}
 		title := p.Name
 		if container != "" {
 			ref.Containers = []string{container}
 			title += " [" + container + "]"
 		}
-		group := p.Namespace + "/" + p.Workload
+		title = clusterTitle(p.Context, title)
+		group := nsKey(p.Context, p.Namespace) + "/" + p.Workload
 		if p.Workload == "" {
 			group = "pod:" + p.Key()
 		}
 		byPod[p.Key()] = len(out)
 		out = append(out, item{title: title, group: group, sel: Selection{Pods: []PodRef{ref}}})
 	}
-	addWorkload := func(ns, wl string) {
-		out = append(out, item{title: wl, group: ns + "/" + wl, sel: Selection{Workloads: []WorkloadRef{{Namespace: ns, Workload: wl}}}})
+	addWorkload := func(key, wl string) { // key: the namespace's nsKey
+		cl, ns := splitNSKey(key)
+		out = append(out, item{title: clusterTitle(cl, wl), group: key + "/" + wl,
+			sel: Selection{Workloads: []WorkloadRef{{Context: cl, Namespace: ns, Workload: wl}}}})
 	}
 	if len(sp.selected) == 0 {
 		r, ok := sp.row(sp.cursor)
@@ -603,15 +616,15 @@ func (sp *sourcesPanel) items() []item {
 	wls := map[string]bool{}
 	for i := range sp.pods {
 		p := &sp.pods[i]
-		k := "wl:" + p.Namespace + "/" + p.Workload
+		k := "wl:" + nsKey(p.Context, p.Namespace) + "/" + p.Workload
 		if p.Workload != "" && sp.selected[k] && !wls[k] {
 			wls[k] = true
-			addWorkload(p.Namespace, p.Workload)
+			addWorkload(nsKey(p.Context, p.Namespace), p.Workload)
 		}
 	}
 	for i := range sp.pods {
 		p := &sp.pods[i]
-		if wls["wl:"+p.Namespace+"/"+p.Workload] {
+		if wls["wl:"+nsKey(p.Context, p.Namespace)+"/"+p.Workload] {
 			continue
 		}
 		if sp.selected["pod:"+p.Key()] {
@@ -814,7 +827,8 @@ func (sp *sourcesPanel) rowView(i int) string {
 	var s string
 	switch r.kind {
 	case rowNamespace:
-		s = st.PanelHeader.Render(" "+r.ns) + st.Faint.Render("  "+plural(sp.nsPods[r.ns], "pod"))
+		cl, ns := splitNSKey(r.ns)
+		s = st.PanelHeader.Render(" "+clusterTitle(cl, ns)) + st.Faint.Render("  "+plural(sp.nsPods[r.ns], "pod"))
 	case rowWorkload:
 		c := sp.wlPods[r.ns+"/"+r.workload]
 		s = "  " + check(r.key(sp.pods)) + " " + st.PanelWorkload.Render(r.workload) + st.Faint.Render(fmt.Sprintf("  %d/%d ready", c[0], c[1]))

@@ -41,6 +41,7 @@ func main() {
 	flag.IntVar(&o.gatewayPort, "gateway-port", 8080, "the gateway's HTTP port")
 	flag.StringVar(&o.lokiLog, "loki-log", "", "optional file holding Loki's own output: served as the loki-0 log")
 	flag.StringVar(&o.gatewayLog, "gateway-log", "", "optional file holding the gateway's output: served as its log")
+	flag.StringVar(&o.cluster, "cluster", "", "seed the test bed's second cluster of this name instead: a smaller set of pods whose names (and so lines) differ from the first cluster's")
 	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "how long to wait for the API server and then for the pods")
 	flag.Parse()
 	if err := o.validate(); err != nil {
@@ -54,12 +55,15 @@ func main() {
 }
 
 type options struct {
-	kubeconfig, node, lokiIP, gatewayIP, lokiLog, gatewayLog string
-	lokiPort, gatewayPort                                    int
-	timeout                                                  time.Duration
+	kubeconfig, node, lokiIP, gatewayIP, lokiLog, gatewayLog, cluster string
+	lokiPort, gatewayPort                                             int
+	timeout                                                           time.Duration
 }
 
 func (o *options) validate() error {
+	if o.cluster != "" {
+		return nil // no Loki, no gateway in the second cluster
+	}
 	for flagName, ip := range map[string]string{"--loki-ip": o.lokiIP, "--gateway-ip": o.gatewayIP} {
 		if net.ParseIP(ip) == nil {
 			return fmt.Errorf("%s %q: want an IP address", flagName, ip)
@@ -158,6 +162,9 @@ func (s *seeder) seed(ctx context.Context) error {
 		}
 	}
 	steps := []func(context.Context) error{s.shop, s.payments, s.kubeSystem, s.monitoring, s.logsTest}
+	if s.o.cluster != "" {
+		steps = []func(context.Context) error{s.secondCluster}
+	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
@@ -195,6 +202,17 @@ func (s *seeder) shop(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// secondCluster seeds the bed's second cluster: the namespace shop again, with a
+// deployment web of the same name as the first cluster's, whose pods are named (and
+// so log) differently, so that only the context tells the clusters' lines apart.
+func (s *seeder) secondCluster(ctx context.Context) error {
+	web := podTemplate{
+		labels:     map[string]string{"app": "web", "tier": "frontend"},
+		containers: []ctr{{name: "app", image: "ghcr.io/tailui/demo-web:1.4.3", port: 8080, portName: "http"}},
+	}
+	return s.deployment(ctx, nsShop, "web", web, []string{"history=40,rate=2", "history=40,rate=3"})
 }
 
 func (s *seeder) payments(ctx context.Context) error {
@@ -323,6 +341,9 @@ func (s *seeder) deployment(ctx context.Context, ns, name string, t podTemplate,
 		return fmt.Errorf("seed: encode template of %s/%s: %w", ns, name, err)
 	}
 	hash := templateHash(ns, name, string(tmplJSON))
+	if s.o.cluster != "" {
+		hash = templateHash(ns, name, string(tmplJSON), s.o.cluster)
+	}
 	rs, err := ensure(ctx, s.client.AppsV1().ReplicaSets(ns), replicaSet(d, hash), func(have, want *appsv1.ReplicaSet) bool {
 		return set(&have.Spec.Replicas, want.Spec.Replicas)
 	})
