@@ -77,6 +77,11 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 	if err != nil {
 		return err
 	}
+	closeFill, err := f.fill.apply(client, &f.loki, &lo)
+	if err != nil {
+		return err
+	}
+	defer closeFill()
 	pr := &printer{
 		out:           bufio.NewWriterSize(os.Stdout, 64<<10),
 		errOut:        os.Stderr,
