@@ -250,7 +250,7 @@ func (g *GapSplicer) fill(gap Line, w GapWindow) []Line {
 	defer cancel()
 	res, err := g.opts.Filler.Fill(ctx, gap.Origin, w)
 	if err != nil && ctx.Err() != nil && g.ctx.Err() == nil {
-		err = fmt.Errorf("no complete answer within %s: %w", g.opts.Timeout, err)
+		err = fmt.Errorf("no complete answer within %s (%w)", g.opts.Timeout, err)
 	}
 	return SpliceGap(gap, w, res, err, cmp.Or(g.opts.Source, "another source"), g.opts.Filled)
 }
