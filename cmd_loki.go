@@ -26,6 +26,8 @@ type lokiFlags struct {
 	orgID    string
 	limit    int
 	delayFor int
+	// refetch reads the entries a tail drops from their pods (--fill-gaps; cmd_fill.go).
+	refetch *kube.PodRefetcher
 }
 
 func (l *lokiFlags) addFlags(fs *pflag.FlagSet) {
@@ -97,7 +99,7 @@ func (l *lokiFlags) source(ctx context.Context, c *kube.Client, lo kube.LogOptio
 	}
 	// Loki pings every second: a tail silent for one --ping-interval is dead.
 	to := kube.LokiTailOptions{Query: l.query, Limit: l.limit, DelayFor: l.delayFor, Follow: lo.Follow, KeepSGR: lo.KeepSGR,
-		Idle: lo.PingInterval}
+		Idle: lo.PingInterval, Refetch: l.refetch}
 	if lo.Since > 0 {
 		to.Start = time.Now().Add(-lo.Since)
 	}

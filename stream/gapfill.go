@@ -254,3 +254,68 @@ func (g *GapSplicer) fill(gap Line, w GapWindow) []Line {
 	}
 	return SpliceGap(gap, w, res, err, cmp.Or(g.opts.Source, "another source"), g.opts.Filled)
 }
+
+// SpliceDropped builds what stands in the stream in place of the KindDropped
+// marker drop, given the timestamps (Unix ns) of the entries the source dropped
+// (at) and the lines refetched for them from another source named src ("the pod"),
+// got, or the error that stopped the refetch. A line of got is spliced when its
+// time is one of at, each timestamp as many times as it occurs in at: nothing the
+// tail delivered comes again, whatever else got holds. With nothing to splice it
+// is the marker, saying why; otherwise a KindFill marker, the lines (the marker's
+// origin, Filled set to filled), a closing KindFill marker and, when some entries
+// were not found, a KindDropped marker counting them.
+func SpliceDropped(drop Line, at []int64, got []Line, err error, src string, filled Filled) []Line {
+	want := make(map[int64]int, len(at))
+	for _, ts := range at {
+		want[ts]++
+	}
+	var fill []Line
+	for _, l := range got {
+		ts := l.Time.UnixNano()
+		if l.Kind != KindLog || l.Time.IsZero() || want[ts] == 0 {
+			continue
+		}
+		want[ts]--
+		l.Origin, l.Filled, l.Window = drop.Origin, filled, false
+		fill = append(fill, l)
+	}
+	slices.SortStableFunc(fill, byTime)
+	d := drop
+	d.Window = false
+	if len(fill) == 0 {
+		switch {
+		case err != nil:
+			d.Text += fmt.Sprintf(" (not refetched from %s: %v)", src, err)
+		case len(at) == 0:
+			d.Text += " (Loki did not say when: not refetched)"
+		default:
+			d.Text += fmt.Sprintf(" (%s no longer holds them)", src)
+		}
+		return []Line{d}
+	}
+	out := make([]Line, 0, len(fill)+3)
+	out = append(out, Line{Origin: drop.Origin, Time: fill[0].Time, Kind: KindFill, Count: len(fill),
+		Text: fmt.Sprintf("%d dropped entr%s refetched from %s follow", len(fill), plural(len(fill), "y", "ies"), src)})
+	out = append(out, fill...)
+	out = append(out, Line{Origin: drop.Origin, Time: fill[len(fill)-1].Time, Kind: KindFill, Count: len(fill),
+		Text: fmt.Sprintf("end of the %d entr%s from %s", len(fill), plural(len(fill), "y", "ies"), src)})
+	if left := max(len(at), drop.Count) - len(fill); left > 0 {
+		why := fmt.Sprintf("%s no longer holds them", src)
+		if err != nil {
+			why = fmt.Sprintf("%s failed part way: %v", src, err)
+		} else if len(at) < drop.Count {
+			why = "Loki did not say when all of them were"
+		}
+		d.Count = left
+		d.Text = fmt.Sprintf("%d dropped entr%s still missing: %s", left, plural(left, "y", "ies"), why)
+		out = append(out, d)
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

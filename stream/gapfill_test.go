@@ -293,3 +293,65 @@ func TestGapSplicerHeldGapReleased(t *testing.T) {
 		t.Fatalf("got %s with %d fills, want %s and none", got, f.calls, want)
 	}
 }
+
+func TestSpliceDropped(t *testing.T) {
+	o := &Origin{ID: `{pod="p"}`}
+	drop := Line{Origin: o, Kind: KindDropped, Window: true, Count: 3, Text: "Loki dropped 3 entries"}
+	ns := func(ls ...Line) []int64 {
+		var at []int64
+		for _, l := range ls {
+			at = append(at, l.Time.UnixNano())
+		}
+		return at
+	}
+	a, b, c, d := gl(100, 1), gl(200, 2), gl(300, 3), gl(400, 4)
+	cases := []struct {
+		name    string
+		drop    Line
+		at      []int64
+		got     []Line
+		err     error
+		want    string
+		missing int // Count of the last marker when it is a KindDropped one
+		says    string
+	}{
+		{"all found, the rest of the read ignored", drop, ns(a, b, c), []Line{gl(50, 0), a, b, c, d}, nil,
+			"[fill] *seq=1 *seq=2 *seq=3 [fill]", 0, ""},
+		{"one no longer in the pod", drop, ns(a, b, c), []Line{a, c}, nil,
+			"[fill] *seq=1 *seq=3 [fill] [dropped]", 1, "still missing: the pod no longer holds them"},
+		{"a timestamp twice takes two lines of it, not three", Line{Origin: o, Kind: KindDropped, Window: true, Count: 2},
+			[]int64{a.Time.UnixNano(), a.Time.UnixNano()}, []Line{a, gl(100, 11), gl(100, 12)}, nil,
+			"[fill] *seq=1 *seq=11 [fill]", 0, ""},
+		{"Loki listed fewer timestamps than it dropped", Line{Origin: o, Kind: KindDropped, Window: true, Count: 5}, ns(a), []Line{a}, nil,
+			"[fill] *seq=1 [fill] [dropped]", 4, "Loki did not say when"},
+		{"pod gone", drop, ns(a, b, c), nil, errors.New("pod ns/p is gone"),
+			"[dropped]", 3, "not refetched from the pod: pod ns/p is gone"},
+		{"nothing found", drop, ns(a, b, c), []Line{d}, nil, "[dropped]", 3, "the pod no longer holds them"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := SpliceDropped(tc.drop, tc.at, tc.got, tc.err, "the pod", FilledFromPod)
+			var sh []string
+			for _, l := range out {
+				switch {
+				case l.Kind == KindLog && l.Filled == FilledFromPod && l.Origin == o:
+					sh = append(sh, "*"+l.Text)
+				case l.Kind == KindLog:
+					sh = append(sh, "?"+l.Text)
+				default:
+					sh = append(sh, "["+l.Kind.String()+"]")
+				}
+				if l.Window {
+					t.Errorf("%q still says Window", l.Text)
+				}
+			}
+			if got := strings.Join(sh, " "); got != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+			last := out[len(out)-1]
+			if last.Kind == KindDropped && (last.Count != tc.missing || !strings.Contains(last.Text, tc.says)) {
+				t.Errorf("last marker %q counts %d, want %d and to say %q", last.Text, last.Count, tc.missing, tc.says)
+			}
+		})
+	}
+}
