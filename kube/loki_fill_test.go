@@ -37,7 +37,9 @@ func fillEntries(t0 int64, n int) []fakeEntry {
 	return es
 }
 
-func poLine(e fakeEntry) stream.Line { return stream.Line{Time: time.Unix(0, e.ts).UTC(), Text: e.line} }
+func poLine(e fakeEntry) stream.Line {
+	return stream.Line{Time: time.Unix(0, e.ts).UTC(), Text: e.line}
+}
 
 // TestLokiFillerPagesTheWindow: a window of 2390 lines is read in pages, forward,
 // with the configured labels; across a page edge inside one nanosecond nothing is
