@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -324,4 +325,51 @@ func firstOr(s []string) string {
 		return ""
 	}
 	return s[0]
+}
+
+// faintTag is the [loki] tag drawn faint or grey (the theme's timestamp paint).
+var faintTag = regexp.MustCompile(`\x1b\[(2|90)m(\x1b\[[0-9;]*m)*\[loki\] `)
+
+// TestGapFillTUI: in the TUI the spliced lines carry a faint [loki] tag, between the
+// fill markers, and no gap marker is left.
+func TestGapFillTUI(t *testing.T) {
+	pod := lokiPod(t, "gapfill", "history=10,rate=10,rotate=20")
+	tm := startTmux(t, 160, 60, "-n", "logs-test", pod, "--tail", "-1")
+	tm.waitScreen("the pane with lines", contains("seq="))
+	end := time.Now().Add(60 * time.Second)
+	for len(kubeletLog(t, pod, "log rotated")) < 2 {
+		if time.Now().After(end) {
+			t.Fatal("no rotations")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	kubeletHook(t, "break", pod, "hold=4s")
+	// The block may be taller than the screen (the opening marker above it).
+	sc := tm.waitScreen("the lines from Loki", contains("[loki] ", "end of the"))
+	if strings.Contains(sc, "── lines shown before the break") {
+		t.Errorf("a gap marker is left:\n%s", sc)
+	}
+	var got []int
+	for _, l := range strings.Split(sc, "\n") {
+		if strings.Contains(l, "[loki] ") {
+			got = append(got, seqs([]string{l})[0])
+		}
+	}
+	contiguous(t, got, got[0])
+	styled := tm.styled()
+	faint := false
+	for _, l := range strings.Split(styled, "\n") {
+		if faintTag.MatchString(l) {
+			faint = true
+		}
+	}
+	if !faint {
+		for _, l := range strings.Split(styled, "\n") {
+			if strings.Contains(l, "[loki]") {
+				t.Errorf("the [loki] tag is not faint: %q", l)
+				break
+			}
+		}
+	}
+	t.Logf("TUI: %d lines tagged [loki] on screen (seq %d..%d):\n%s", len(got), got[0], got[len(got)-1], sc)
 }
