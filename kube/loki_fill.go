@@ -173,6 +173,7 @@ func (f *LokiFiller) Fill(ctx context.Context, o *stream.Origin, w stream.GapWin
 	dec := stream.NewLokiDecoder(stream.SanitizeOptions{KeepSGR: f.opts.KeepSGR}, &resume)
 	from, end := w.From.Time.UnixNano(), w.To.Time.UnixNano()+1 // end is exclusive
 	settle := time.Now().Add(f.opts.Settle)
+	known := false // Loki was seen to hold the stream before the window
 	for {
 		start := from
 		if last, ok := resume.Start(); ok {
@@ -209,6 +210,20 @@ func (f *LokiFiller) Fill(ctx context.Context, o *stream.Origin, w stream.GapWin
 		}
 		if n := len(res.Lines); n > 0 && !res.Lines[n-1].Time.Before(w.To.Time) || !time.Now().Before(settle) {
 			return res, nil // read to the gap's end, or Loki had time enough
+		}
+		if len(res.Lines) == 0 && !known {
+			// Nothing in the window: waiting for Loki to ingest it only makes sense
+			// if Loki holds this stream at all (the hour before the gap).
+			known = true
+			q := url.Values{"query": {sel}, "direction": {"backward"}, "limit": {"1"},
+				"start": {nsString(from - int64(time.Hour))}, "end": {nsString(from + 1)}}
+			body, err := loki.get(ctx, "/loki/api/v1/query_range", q)
+			if err != nil {
+				return res, errors.New(explainLoki(err, nil))
+			}
+			if b, err := stream.NewLokiDecoder(stream.SanitizeOptions{}, nil).DecodeQueryRange(body); err == nil && len(b.Lines) == 0 {
+				return res, nil
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -108,6 +108,16 @@ func TestLokiFillerLimitAndLag(t *testing.T) {
 		t.Fatalf("lagging Loki: %d lines, hasTo %v, err %v; want 1199, false", len(fill), hasTo, err)
 	}
 
+	// A stream Loki does not hold at all: no waiting for it to be ingested (Settle
+	// is an hour), one look at the hour before the window, and nothing.
+	fl = NewLokiFiller(nil, lo, FillOptions{Settle: time.Hour})
+	before := len(f.queries)
+	w2 := stream.GapWindow{From: poLine(fakeEntry{t0 + 2*int64(time.Hour), "a"}), To: poLine(fakeEntry{t0 + 3*int64(time.Hour), "b"})}
+	res, err = fl.Fill(context.Background(), o, w2)
+	if err != nil || len(res.Lines) != 0 || len(f.queries)-before != 2 || f.queries[len(f.queries)-1].Get("direction") != "backward" {
+		t.Fatalf("a stream Loki does not hold: %d lines, err %v, %d queries; want none, nil, the window and one look back", len(res.Lines), err, len(f.queries)-before)
+	}
+
 	srv.Close()
 	fl = NewLokiFiller(nil, lo, FillOptions{})
 	if _, err = fl.Fill(context.Background(), o, w); err == nil {
