@@ -42,6 +42,12 @@ func (p *PodRefetcher) target(o *stream.Origin) (ns, pod, ctr string, ok bool) {
 	return ns, pod, ctr, ns != "" && pod != "" && ctr != ""
 }
 
+// namesPod reports whether o's labels name a pod's container.
+func (p *PodRefetcher) namesPod(o *stream.Origin) bool {
+	_, _, _, ok := p.target(o)
+	return ok
+}
+
 // Refetch reads the pod's log lines from the second of the earliest of at until
 // past the latest (Unix ns), with their timestamps.
 func (p *PodRefetcher) Refetch(ctx context.Context, o *stream.Origin, at []int64) ([]stream.Line, error) {

@@ -504,7 +504,7 @@ func (r *lokiRunner) deliver(b stream.LokiBatch) {
 			atLeast = "at least " // Loki stops counting at 1000 per message
 		}
 		at := b.DroppedAt[o]
-		refetch := r.t.opts.Refetch != nil && len(at) > 0
+		refetch := r.t.opts.Refetch != nil && len(at) > 0 && r.t.opts.Refetch.namesPod(o)
 		if refetch {
 			r.drops.put(o, at)
 		}
