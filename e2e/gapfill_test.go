@@ -373,3 +373,48 @@ func TestGapFillTUI(t *testing.T) {
 	}
 	t.Logf("TUI: %d lines tagged [loki] on screen (seq %d..%d):\n%s", len(got), got[0], got[len(got)-1], sc)
 }
+
+// TestGapFillLokiDropsRefetchedFromThePod: a Loki tail of a busy pod's stream read
+// through a stalled path makes Loki drop entries (dropped_entries); tailui reads
+// them again from the pod (it still has them: no rotation) and splices them in
+// place of the markers, tagged [from pod]: no seq comes twice, and what the pod gave
+// back is counted by [fill] markers.
+func TestGapFillLokiDropsRefetchedFromThePod(t *testing.T) {
+	pod := lokiPod(t, "dropfill", "history=0,rate=4000")
+	px := newStallProxy(t, lokiIP+":3100")
+	r := startTailuiCombined(t, "--loki", fmt.Sprintf(`{pod=%q}`, pod), "--loki-via", "url", "--loki-url", "http://"+px.ln.Addr().String(),
+		"--plain", "--ping-interval", "120s", "--loki-limit", "0")
+	r.waitFor(t, "the pod's lines through Loki", 60*time.Second, func() bool { return strings.Contains(string(r.stdout.Bytes()), "seq=") })
+	px.stall()
+	time.Sleep(15 * time.Second) // 60000 lines pushed meanwhile: more than Loki buffers for a stalled tail
+	px.unstall()
+	r.waitFor(t, "the entries refetched from the pod", 90*time.Second, func() bool {
+		return strings.Contains(string(r.stdout.Bytes()), "refetched from the pod")
+	})
+	time.Sleep(2 * time.Second)
+	r.stop()
+	seen := map[int]int{}
+	fromPod, fills, dropped := 0, 0, 0
+	for _, l := range lines(r.stdout.Bytes()) {
+		switch {
+		case strings.Contains(l, "[fill] ") && strings.Contains(l, "refetched from the pod"):
+			fills++
+		case strings.Contains(l, "[dropped] "):
+			dropped++
+		case strings.Contains(l, "seq="):
+			s := seqs([]string{l})[0]
+			seen[s]++
+			if seen[s] > 1 {
+				t.Errorf("seq %d twice", s)
+			}
+			if strings.Contains(l, "[from pod] ") {
+				fromPod++
+			}
+		}
+	}
+	if fromPod == 0 || fills == 0 {
+		t.Fatalf("%d lines from the pod, %d fill markers; want some", fromPod, fills)
+	}
+	t.Logf("Loki drops: %d lines in all, %d of them refetched from the pod under %d [fill] markers; %d [dropped] markers left (what Loki did not list, or the pod no longer had)",
+		len(seen), fromPod, fills, dropped)
+}
