@@ -27,6 +27,7 @@ const queryWorkload = "Query/"
 type catalog struct {
 	ctx      context.Context
 	clusters []*kube.Cluster // one, or one per --context
+	fill     fills           // each cluster's gap filling (cmd_fill.go)
 	flags    *rootFlags
 	query    kube.Query // the command line's query and flags
 	log      kube.LogOptions
@@ -176,7 +177,7 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 			}
 			q.Container = regexp.MustCompile("^(" + strings.Join(names, "|") + ")$")
 		}
-		out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: log, MaxStreams: c.flags.maxStreams, RetryStart: true}))
+		out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: c.fill.log(cl, log), MaxStreams: c.flags.maxStreams, RetryStart: true}))
 	}
 	for _, w := range sel.Workloads {
 		cl, err := c.cluster(w.Context)
@@ -186,7 +187,7 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 		}
 		if strings.HasPrefix(w.Workload, queryWorkload) {
 			q := c.query // already holds the parsed QUERY and every selection flag
-			out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: c.log, MaxStreams: c.flags.maxStreams, RetryStart: true}))
+			out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: c.fill.log(cl, c.log), MaxStreams: c.flags.maxStreams, RetryStart: true}))
 			continue
 		}
 		kind, name, _ := strings.Cut(w.Workload, "/")
@@ -194,7 +195,7 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 		if err := kube.ParseQuery(strings.ToLower(kind)+"/"+name, &q); err != nil || q.Workload == "" {
 			return nil, fmt.Errorf("cannot follow %s: not a workload tailui knows", w.Workload)
 		}
-		out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: log, MaxStreams: c.flags.maxStreams, RetryStart: true}))
+		out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: c.fill.log(cl, log), MaxStreams: c.flags.maxStreams, RetryStart: true}))
 	}
 	for _, lq := range sel.LokiQueries {
 		l := c.flags.loki
@@ -205,6 +206,7 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 				out = append(out, failedSource{fmt.Errorf("[%s] %w", cl.Context, cl.Err)})
 				continue
 			}
+			l := c.fill.loki(cl, l)
 			src, err := l.source(c.ctx, cl.Client, log)
 			switch {
 			case err != nil && !c.multi():

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -81,12 +81,12 @@ func (m *multiSource) Run(ctx context.Context, sink stream.Sink) error {
 
 // clusterSources builds each cluster's source with build; a cluster that has no
 // client, or whose source cannot be built, is reported by the multiSource.
-func clusterSources(cls []*kube.Cluster, build func(*kube.Client) (stream.Source, error)) stream.Source {
+func clusterSources(cls []*kube.Cluster, build func(*kube.Cluster) (stream.Source, error)) stream.Source {
 	m := &multiSource{now: time.Now}
 	for _, cl := range cls {
 		p := clusterPart{context: cl.Context, err: cl.Err}
 		if p.err == nil {
-			p.src, p.err = build(cl.Client)
+			p.src, p.err = build(cl)
 		}
 		m.parts = append(m.parts, p)
 	}

@@ -27,6 +27,8 @@ type lokiFlags struct {
 	orgID    string
 	limit    int
 	delayFor int
+	// refetch reads the entries a tail drops from their pods (--fill-gaps; cmd_fill.go).
+	refetch *kube.PodRefetcher
 }
 
 func (l *lokiFlags) addFlags(fs *pflag.FlagSet) {
@@ -99,6 +101,9 @@ func (l *lokiFlags) source(ctx context.Context, c *kube.Client, lo kube.LogOptio
 	// Loki pings every second: a tail silent for one --ping-interval is dead.
 	to := loki.LokiTailOptions{Query: l.query, Limit: l.limit, DelayFor: l.delayFor, Follow: lo.Follow, KeepSGR: lo.KeepSGR,
 		Idle: lo.PingInterval}
+	if l.refetch != nil { // a nil *PodRefetcher in the interface would not be nil
+		to.Refetch = l.refetch
+	}
 	if lo.Since > 0 {
 		to.Start = time.Now().Add(-lo.Since)
 	}

@@ -52,6 +52,7 @@ type rootFlags struct {
 	keepColor bool
 
 	loki lokiFlags
+	fill fillFlags // cmd_fill.go
 
 	noAltScreen bool
 	noMouse     bool
@@ -153,6 +154,7 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 	fl.StringVar(&f.debugFile, "debug", "", "write tailui's own diagnostics to this file")
 
 	f.loki.addFlags(fl)
+	f.fill.addFlags(fl)
 	fl.BoolVar(&f.noAltScreen, "no-alt-screen", false, "draw the TUI in the normal screen (for terminals that keep scrollback)")
 	fl.BoolVar(&f.noMouse, "no-mouse", false, "leave the mouse to the terminal (select text without holding shift)")
 	fl.IntVar(&f.scrollback, "scrollback", 100000, "lines each TUI pane keeps; the oldest are dropped (and counted) beyond it")

@@ -139,6 +139,9 @@ func (p *printer) line(l *stream.Line) {
 		if l.Origin != nil {
 			p.out.WriteString(p.origin(l.Origin).prefix)
 		}
+		if l.Filled != stream.NotFilled {
+			p.out.WriteString(p.paint("2", "[from "+l.Filled.String()+"]") + " ")
+		}
 		p.out.WriteString(p.highlight(p.text(l.Text)))
 		p.out.WriteByte('\n')
 	}
@@ -306,6 +309,11 @@ func (p *printer) writeJSON(l *stream.Line) {
 		b = l.Time.UTC().AppendFormat(b, time.RFC3339Nano)
 		b = append(b, `",`...)
 	}
+	if l.Filled != stream.NotFilled {
+		b = append(b, `"source":"`...)
+		b = append(b, l.Filled.String()...)
+		b = append(b, `",`...)
+	}
 	b = append(b, `"message":`...)
 	b = stream.AppendJSONString(b, p.text(l.Text))
 	b = append(b, '}', '\n')
@@ -369,6 +377,8 @@ func (p *printer) marker(l *stream.Line) {
 		code = "31"
 	case stream.KindGap, stream.KindDropped:
 		code = "33"
+	case stream.KindFill:
+		code = "36"
 	}
 	fmt.Fprintf(p.errOut, "%s\n", p.paint(code, "tailui: "+clean(who)+"["+l.Kind.String()+"] "+clean(strings.TrimSpace(l.Text))))
 }

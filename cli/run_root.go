@@ -77,6 +77,11 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 	if err != nil {
 		return err
 	}
+	fill, closeFill, err := f.fill.apply(clusters, &f.loki, lo)
+	if err != nil {
+		return err
+	}
+	defer closeFill()
 	pr := &printer{
 		out:           bufio.NewWriterSize(os.Stdout, 64<<10),
 		errOut:        os.Stderr,
@@ -96,25 +101,28 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		if !cmd.Flags().Changed("tail") {
 			lo = boundHistory(lo, f.scrollback)
 		}
-		return runTUI(cmd.Context(), f, clusters, q, lo, query)
+		return runTUI(cmd.Context(), f, clusters, fill, q, lo, query)
 	}
 	if len(clusters) > 1 {
-		return runPlain(cmd.Context(), clusterSources(clusters, func(c *kube.Client) (stream.Source, error) {
+		return runPlain(cmd.Context(), clusterSources(clusters, func(cl *kube.Cluster) (stream.Source, error) {
 			if f.loki.query != "" {
-				return f.loki.source(cmd.Context(), c, lo) // Loki is found in each cluster
+				l := fill.loki(cl, f.loki)
+				return l.source(cmd.Context(), cl.Client, lo) // Loki is found in each cluster
 			}
-			return &kube.Follower{Client: c, Query: q, Log: lo, MaxStreams: f.maxStreams}, nil
+			return &kube.Follower{Client: cl.Client, Query: q, Log: fill.log(cl, lo), MaxStreams: f.maxStreams}, nil
 		}), pr)
 	}
-	client := clusters[0].Client
+	cl := clusters[0]
+	client := cl.Client
 	if f.loki.query != "" {
-		src, err := f.loki.source(cmd.Context(), client, lo)
+		l := fill.loki(cl, f.loki)
+		src, err := l.source(cmd.Context(), client, lo)
 		if err != nil {
 			return err
 		}
 		return runPlain(cmd.Context(), src, pr)
 	}
-	fol := &kube.Follower{Client: client, Query: q, Log: lo, MaxStreams: f.maxStreams}
+	fol := &kube.Follower{Client: client, Query: q, Log: fill.log(cl, lo), MaxStreams: f.maxStreams}
 	return runPlain(cmd.Context(), fol, pr)
 }
 
@@ -162,8 +170,8 @@ func plainWanted(f *rootFlags) bool {
 
 // runTUI opens the terminal UI: straight into a pane when the command line selects
 // something, the sources panel otherwise.
-func runTUI(ctx context.Context, f *rootFlags, clusters []*kube.Cluster, q kube.Query, lo kube.LogOptions, query string) error {
-	cat := &catalog{ctx: ctx, clusters: clusters, flags: f, query: q, log: lo}
+func runTUI(ctx context.Context, f *rootFlags, clusters []*kube.Cluster, fill fills, q kube.Query, lo kube.LogOptions, query string) error {
+	cat := &catalog{ctx: ctx, clusters: clusters, fill: fill, flags: f, query: q, log: lo}
 	opts := ui.Options{
 		Catalog:      cat,
 		Include:      f.include,

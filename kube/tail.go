@@ -67,6 +67,9 @@ type LogOptions struct {
 	KeepSGR bool
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Fill, when not nil, fills the stream's gaps whose window is known (the log
+	// rotated during a break) from another source: Loki (LokiFiller).
+	Fill stream.Filler
 }
 
 func (o *LogOptions) now() time.Time {
@@ -210,6 +213,11 @@ type runner struct {
 
 // Run follows the container until ctx ends or the container is gone for good.
 func (s *ContainerStream) Run(ctx context.Context, sink stream.Sink) error {
+	if s.opts.Fill != nil {
+		gs := stream.NewGapSplicer(ctx, sink, stream.GapSplicerOptions{Filler: s.opts.Fill, Source: "Loki", Filled: stream.FilledFromLoki})
+		defer gs.Flush()
+		sink = gs
+	}
 	r := &runner{ContainerStream: s, sink: sink}
 	return r.run(ctx)
 }
@@ -947,7 +955,7 @@ func (d *deliverer) line(raw []byte) {
 		// The repeats ended early, at this line: the gap is here, not at the end
 		// of a stream that may stay open for hours.
 		d.shortShown = true
-		d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t, Kind: stream.KindGap,
+		d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t, Kind: stream.KindGap, Window: ok,
 			Text: "lines shown before the break were not all found again on resume: the log was rotated or truncated at the source, and lines may be missing"})
 	}
 	if ok {

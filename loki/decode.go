@@ -26,6 +26,9 @@ type LokiBatch struct {
 	// Dropped counts, per Origin, the entries Loki dropped because the client read
 	// too slowly (dropped_entries); nil when none. Show a KindDropped marker.
 	Dropped map[*stream.Origin]int
+	// DroppedAt holds, per Origin, the timestamps (Unix ns) Loki gave of the entries
+	// it dropped, in its order; nil when none.
+	DroppedAt map[*stream.Origin][]int64
 	// Skipped is the number of entries dropped as repeats by the decoder's LokiResume.
 	Skipped int
 }
@@ -134,6 +137,12 @@ func (d *LokiDecoder) DecodeTail(msg []byte) (LokiBatch, error) {
 			b.Dropped = make(map[*stream.Origin]int)
 		}
 		b.Dropped[o]++
+		if ts, err := strconv.ParseInt(e.Timestamp, 10, 64); err == nil {
+			if b.DroppedAt == nil {
+				b.DroppedAt = make(map[*stream.Origin][]int64)
+			}
+			b.DroppedAt[o] = append(b.DroppedAt[o], ts)
+		}
 	}
 	return b, nil
 }

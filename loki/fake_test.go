@@ -28,6 +28,8 @@ type fakeEntry struct {
 type tailPlan struct {
 	// dropped are label sets sent once, as dropped_entries, before anything else.
 	dropped []map[string]string
+	// droppedAt are the timestamps of dropped (by index; "1" when missing).
+	droppedAt []int64
 	// closeAfter closes the connection after that many live entries (-1: never).
 	closeAfter int
 	closeCode  int    // close frame code; 0 with closeAfter: cut TCP (1006)
@@ -207,8 +209,12 @@ func (f *fakeLoki) tail(w http.ResponseWriter, r *http.Request, q url.Values) {
 	}
 	if len(plan.dropped) > 0 {
 		var d []map[string]any
-		for _, l := range plan.dropped {
-			d = append(d, map[string]any{"labels": l, "timestamp": "1"})
+		for i, l := range plan.dropped {
+			ts := "1"
+			if i < len(plan.droppedAt) {
+				ts = strconv.FormatInt(plan.droppedAt[i], 10)
+			}
+			d = append(d, map[string]any{"labels": l, "timestamp": ts})
 		}
 		_ = send(map[string]any{"streams": []any{}, "dropped_entries": d})
 	}

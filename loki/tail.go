@@ -55,6 +55,8 @@ type LokiTailOptions struct {
 	Now func() time.Time
 	// Backoff is the wait before reconnect attempt n; nil means kube.Retry's default.
 	Backoff func(attempt int) time.Duration
+	// Refetch, when not nil, reads the entries Loki drops from their pods.
+	Refetch Refetcher
 }
 
 func (o *LokiTailOptions) now() time.Time {
@@ -97,6 +99,9 @@ func (t *LokiTail) Origin() *stream.Origin { return t.origin }
 func (t *LokiTail) Run(ctx context.Context, sink stream.Sink) error {
 	r := &lokiRunner{t: t, sink: sink, q: newLineQueue(orDefault(t.opts.QueueLimit, 200000))}
 	r.dec = NewLokiDecoder(stream.SanitizeOptions{KeepSGR: t.opts.KeepSGR}, &r.resume)
+	if t.opts.Refetch != nil {
+		sink = &dropSink{Sink: sink, ctx: ctx, drops: &r.drops, p: t.opts.Refetch}
+	}
 	pumped := make(chan struct{})
 	go func() {
 		r.q.pump(sink)
@@ -126,12 +131,13 @@ type lokiRunner struct {
 	conn *gws.Conn // opened by pick, used by the next session
 
 	attempt   int
-	resuming  bool  // a break happened: a KindResume marker goes out when lines flow again
-	skipped   int   // repeats dropped since the break
-	delivered int   // lines delivered in the current session
-	cursor    int64 // poll: start of the next poll while nothing was delivered
-	started   bool  // poll: the first read (history) happened
-	bump      bool  // poll: a full page of one timestamp: step past it
+	resuming  bool      // a break happened: a KindResume marker goes out when lines flow again
+	skipped   int       // repeats dropped since the break
+	delivered int       // lines delivered in the current session
+	cursor    int64     // poll: start of the next poll while nothing was delivered
+	started   bool      // poll: the first read (history) happened
+	bump      bool      // poll: a full page of one timestamp: step past it
+	drops     dropTable // timestamps of dropped entries, for opts.Refetch
 }
 
 func (r *lokiRunner) now() time.Time { return r.t.opts.now() }
@@ -491,7 +497,12 @@ func (r *lokiRunner) deliver(b LokiBatch) {
 		if total >= 1000 {
 			atLeast = "at least " // Loki stops counting at 1000 per message
 		}
-		r.q.push([]stream.Line{{Origin: o, Time: r.now(), Kind: stream.KindDropped, Count: n,
+		at := b.DroppedAt[o]
+		refetch := r.t.opts.Refetch != nil && len(at) > 0 && r.t.opts.Refetch.Names(o)
+		if refetch {
+			r.drops.put(o, at)
+		}
+		r.q.push([]stream.Line{{Origin: o, Time: r.now(), Kind: stream.KindDropped, Count: n, Window: refetch,
 			Text: fmt.Sprintf("Loki dropped %s%d entr%s of this stream: the tail was read too slowly (by tailui or a proxy between)", atLeast, n, plural(n, "y", "ies"))}})
 	}
 	if len(b.Lines) > 0 {

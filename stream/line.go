@@ -42,9 +42,10 @@ const (
 	KindDropped               // lines were dropped (server-side, e.g. Loki dropped_entries, or a full ring)
 	KindEnded                 // the source ended for good (pod deleted, --no-follow finished)
 	KindError                 // the source failed; Text holds the server's message
+	KindFill                  // the log lines that follow (or end here) were fetched from another source to fill a gap
 )
 
-var kindNames = [...]string{"log", "info", "reconnect", "resume", "gap", "restart", "dropped", "ended", "error"}
+var kindNames = [...]string{"log", "info", "reconnect", "resume", "gap", "restart", "dropped", "ended", "error", "fill"}
 
 // String returns the lowercase name of k.
 func (k Kind) String() string {
@@ -68,8 +69,35 @@ type Line struct {
 	Time time.Time
 	Text string
 	Kind Kind
+	// Filled says that a log line was not read from its origin's own stream but
+	// spliced in from another source to fill a gap in it (see GapSplicer).
+	Filled Filled
+	// Window is set on a KindGap marker whose gap lies between the log line of the
+	// same origin delivered just before the marker and the one just after it: the
+	// gap's time window is known, and a GapSplicer may fill it.
+	Window bool
 	// Count carries a number for markers that have one (dropped or skipped lines).
 	Count int
+}
+
+// Filled names the source a spliced log line came from.
+type Filled uint8
+
+// Sources of spliced lines.
+const (
+	NotFilled      Filled = iota // read from the origin's own stream
+	FilledFromLoki               // a pod's line fetched from Loki to fill a gap in the pod's stream
+	FilledFromPod                // a Loki stream's line fetched from the pod to fill entries Loki dropped
+)
+
+var filledNames = [...]string{"", "loki", "pod"}
+
+// String returns "loki" or "pod", or "" for a line read from its own stream.
+func (f Filled) String() string {
+	if int(f) < len(filledNames) {
+		return filledNames[f]
+	}
+	return "unknown"
 }
 
 // State is the lifecycle state of one source, as shown in a pane's title.

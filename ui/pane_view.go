@@ -428,6 +428,10 @@ func (p *pane) renderEntry(abs int64, e *entry) []string {
 	if !p.wrap {
 		w.skip, w.skipped = p.xoff, 0
 	}
+	if e.line.Filled != stream.NotFilled {
+		// Spliced in from another source to fill a gap: a faint tag says which.
+		w.write("["+e.line.Filled.String()+"] ", st.pTimestamp)
+	}
 	p.writeBody(w, abs, e)
 	return w.finish()
 }
