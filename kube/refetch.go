@@ -84,4 +84,3 @@ func (p *PodRefetcher) Refetch(ctx context.Context, o *stream.Origin, at []int64
 	}
 	return out, nil
 }
-
