@@ -74,6 +74,14 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 		out = append(out, &kube.Follower{Client: c.client, Query: q, Log: log, MaxStreams: c.flags.maxStreams, RetryStart: true})
 	}
 	for _, w := range sel.Workloads {
+		if node, ok := strings.CutPrefix(w.Workload, nodeWorkload); ok { // nodelog_cli.go
+			src, err := c.flags.nodeLogs(c.client, node, log)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, src)
+			continue
+		}
 		if strings.HasPrefix(w.Workload, queryWorkload) {
 			q := c.query // already holds the parsed QUERY and every selection flag
 			out = append(out, &kube.Follower{Client: c.client, Query: q, Log: c.log, MaxStreams: c.flags.maxStreams, RetryStart: true})

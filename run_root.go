@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,12 @@ import (
 
 // runRoot is `tailui [QUERY]`: the TUI on a terminal, plain lines otherwise.
 func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
+	node, isNode := nodeOfQuery(query) // node/NAME: the node's service logs (nodelog_cli.go)
+	if isNode {
+		query = ""
+	} else if cmd.Flags().Changed("node-log") {
+		return usageError{errors.New("--node-log goes with node/NAME")}
+	}
 	q, err := f.query(query)
 	if err != nil {
 		return err
@@ -96,7 +103,20 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		if !cmd.Flags().Changed("tail") {
 			lo = boundHistory(lo, f.scrollback)
 		}
+		if isNode {
+			if _, err := f.nodeLogs(client, node, lo); err != nil {
+				return err
+			}
+			query = nodeWorkload + node
+		}
 		return runTUI(cmd.Context(), f, client, q, lo, query)
+	}
+	if isNode {
+		src, err := f.nodeLogs(client, node, lo)
+		if err != nil {
+			return err
+		}
+		return runPlain(cmd.Context(), src, pr)
 	}
 	if f.loki.query != "" {
 		src, err := f.loki.source(cmd.Context(), client, lo)
@@ -191,6 +211,8 @@ func runTUI(ctx context.Context, f *rootFlags, client *kube.Client, q kube.Query
 	switch {
 	case f.loki.query != "":
 		opts.Initial = &ui.Selection{LokiQueries: []string{f.loki.query}, Merged: true}
+	case strings.HasPrefix(query, nodeWorkload):
+		opts.Initial = nodeSelection(strings.TrimPrefix(query, nodeWorkload))
 	case selects:
 		ns := client.Namespace
 		if len(q.Namespaces) > 0 {
