@@ -432,7 +432,7 @@ func parseJournalLine(l string, now time.Time) (time.Time, string, bool) {
 	var err error
 	rest := ""
 	switch {
-	case len(l) > len(journalStampPrecise) && l[len(journalStampPrecise)] == ' ':
+	case len(l) > len(journalStampPrecise) && l[len(journalStampShort)] == '.' && l[len(journalStampPrecise)] == ' ':
 		t, err = time.Parse(journalStampPrecise, l[:len(journalStampPrecise)])
 		rest = l[len(journalStampPrecise)+1:]
 	case len(l) > len(journalStampShort) && l[len(journalStampShort)] == ' ':
