@@ -35,7 +35,9 @@ func lineTexts(ls []stream.Line) []string {
 // gives for the cursor's sinceTime (every line of the boundary second again).
 func TestNodeLogCursorBoundarySecond(t *testing.T) {
 	s0 := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
-	at := func(sec, us int) time.Time { return s0.Add(time.Duration(sec)*time.Second + time.Duration(us)*time.Microsecond) }
+	at := func(sec, us int) time.Time {
+		return s0.Add(time.Duration(sec)*time.Second + time.Duration(us)*time.Microsecond)
+	}
 	l := func(sec, us int, msg string) string { return jline(at(sec, us), "kubelet", msg) }
 	o := NodeLogOrigin("node-1", "kubelet")
 	c := &nodeLogCursor{}
