@@ -229,7 +229,7 @@ func TestNodeLogFollowNoRepeatNoLoss(t *testing.T) {
 // A TUI pane shows the node's lines, and new ones as they come.
 func TestNodeLogTUIPane(t *testing.T) {
 	tm := startTmux(t, 200, 40, "node/"+bedNode, "--tail", "20")
-	tm.waitScreen("the kubelet's lines", contains(bedNode, "kubelet", "seq="))
+	tm.waitScreen("the pane of the node and the kubelet's lines", contains("Node/"+bedNode, "live", "1187 kubelet.go:", "seq="))
 	n := nodeLogWrite(t, "kubelet", 1)
 	tm.waitScreen(fmt.Sprintf("the new line seq=%d", n), contains(fmt.Sprintf("seq=%d", n)))
 }
