@@ -145,7 +145,7 @@ node/NAME follows a node's service logs instead (--node-log, default kubelet).`,
 	fl.StringVar(&f.debugFile, "debug", "", "write tailui's own diagnostics to this file")
 
 	f.loki.addFlags(fl)
-	fl.StringSliceVar(&f.nodeLog, "node-log", []string{"kubelet"}, "with node/NAME: the node services whose logs to follow (kubelet, containerd, ...; repeatable or comma-separated), through the kubelet's node log query")
+	fl.StringSliceVar(&f.nodeLog, "node-log", nil, "with node/NAME: the node services whose logs to follow (default kubelet; containerd, ...; repeatable or comma-separated), through the kubelet's node log query")
 	fl.BoolVar(&f.noAltScreen, "no-alt-screen", false, "draw the TUI in the normal screen (for terminals that keep scrollback)")
 	fl.BoolVar(&f.noMouse, "no-mouse", false, "leave the mouse to the terminal (select text without holding shift)")
 	fl.IntVar(&f.scrollback, "scrollback", 100000, "lines each TUI pane keeps; the oldest are dropped (and counted) beyond it")

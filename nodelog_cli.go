@@ -31,11 +31,12 @@ func (f *rootFlags) nodeLogs(client *kube.Client, node string, lo kube.LogOption
 	if node == "" {
 		return nil, usageError{errors.New("node/NAME: give the node's name (kubectl get nodes lists them)")}
 	}
-	if len(f.nodeLog) == 0 {
-		return nil, usageError{errors.New("--node-log: give a service (kubelet, containerd, ...)")}
+	services := f.nodeLog
+	if len(services) == 0 {
+		services = []string{"kubelet"}
 	}
 	var out kube.NodeLogs
-	for _, s := range f.nodeLog {
+	for _, s := range services {
 		if s = strings.TrimSpace(s); s == "" || strings.ContainsAny(s, `/\`) {
 			return nil, usageError{fmt.Errorf("--node-log %q: want a service name such as kubelet or containerd", s)}
 		}
