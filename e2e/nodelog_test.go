@@ -226,12 +226,17 @@ func TestNodeLogFollowNoRepeatNoLoss(t *testing.T) {
 	}
 }
 
-// A TUI pane shows the node's lines, and new ones as they come.
+// A TUI pane shows the node's lines, and new ones as they come; as a user without
+// nodes/proxy, the pane says what is missing.
 func TestNodeLogTUIPane(t *testing.T) {
 	tm := startTmux(t, 200, 40, "node/"+bedNode, "--tail", "20")
 	tm.waitScreen("the pane of the node and the kubelet's lines", contains("Node/"+bedNode, "live", "1187 kubelet.go:", "seq="))
 	n := nodeLogWrite(t, "kubelet", 1)
 	tm.waitScreen(fmt.Sprintf("the new line seq=%d", n), contains(fmt.Sprintf("seq=%d", n)))
+
+	// Without nodes/proxy the pane says so.
+	viewer := startTmux(t, 200, 12, "--context", "testbed-viewer", "node/"+bedNode)
+	viewer.waitScreen("the forbidden message", contains("failed", `user "log-viewer" cannot get nodes/proxy`))
 }
 
 // Errors that say what to do: the query disabled on the node (it answers with its
