@@ -111,6 +111,18 @@ func TestNodeLogPlainIsWhatTheKubeletServes(t *testing.T) {
 		t.Fatalf("text format: %q; want %s/kubelet and the klog line", text.stdout, bedNode)
 	}
 
+	// --where reads containerd's logfmt level.
+	w := runTailui(t, time.Minute, "node/"+bedNode, "--node-log", "containerd", "--no-follow", "--tail", "40", "-o", "raw", "--where", "level>=warn")
+	wl := lines(w.stdout)
+	if w.code != 0 || len(wl) < 10 {
+		t.Fatalf("--where: exit %d, %d lines\n%s", w.code, len(wl), w.stderr)
+	}
+	for _, l := range wl {
+		if !strings.Contains(l, "level=warning") && !strings.Contains(l, "level=error") {
+			t.Fatalf("--where level>=warn let through %q", l)
+		}
+	}
+
 	// The seconds tailui's lines span, from kubectl's view of the whole recent log.
 	all := kubeletJournal(t, "query=kubelet&tailLines=400")
 	first := -1
