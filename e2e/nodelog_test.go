@@ -238,6 +238,45 @@ func TestNodeLogFollowNoRepeatNoLoss(t *testing.T) {
 	}
 }
 
+// A node whose journalctl reads sinceTime's wall clock in a zone behind UTC (5 h)
+// answers the boundary query with nothing: tailui says so once and follows by a
+// window of the last lines, still without repeats or loss.
+func TestNodeLogFollowNodeBehindUTC(t *testing.T) {
+	restartKubelet(t, "--journal-utc-offset=-5h")
+	t.Cleanup(func() { restartKubelet(t) })
+	p := startTailui(t, "node/"+bedNode, "--tail", "3", "-o", "raw")
+	seqs := func() []int {
+		var out []int
+		for _, l := range lines(p.stdout.Bytes()) {
+			out = append(out, nodeSeq(t, l))
+		}
+		return out
+	}
+	p.waitFor(t, "the note that sinceTime is not read as UTC", 30*time.Second, func() bool {
+		return strings.Contains(string(p.stderr.Bytes()), "does not read sinceTime as UTC")
+	})
+	last := 0
+	for i := 0; i < 4; i++ {
+		last = nodeLogWrite(t, "kubelet", 25)
+		time.Sleep(300 * time.Millisecond) // spread the bursts over the polls
+	}
+	p.waitFor(t, fmt.Sprintf("kubelet seq %d", last), 30*time.Second, func() bool {
+		s := seqs()
+		return len(s) > 0 && s[len(s)-1] >= last
+	})
+	p.stop()
+	s := seqs()
+	for i := 1; i < len(s); i++ {
+		if s[i] != s[i-1]+1 {
+			t.Fatalf("seq %d after %d (repeat or loss); all: %v", s[i], s[i-1], s)
+		}
+	}
+	if n := strings.Count(string(p.stderr.Bytes()), "does not read sinceTime as UTC"); n != 1 {
+		t.Fatalf("the note came %d times:\n%s", n, p.stderr.Bytes())
+	}
+	t.Logf("%d lines, seq %d..%d, each once", len(s), s[0], s[len(s)-1])
+}
+
 // A TUI pane shows the node's lines, and new ones as they come; as a user without
 // nodes/proxy, the pane says what is missing.
 func TestNodeLogTUIPane(t *testing.T) {

@@ -100,7 +100,7 @@ func (n *NodeLog) Run(ctx context.Context, sink stream.Sink) error {
 		return fmt.Errorf("node name %q: %s", n.Node, errs[0])
 	}
 	sink.Status(stream.Status{Origin: o, State: stream.StateConnecting, At: n.now()})
-	cur := &nodeLogCursor{fileTail: n.TailLines}
+	cur := &nodeLogCursor{tail: n.TailLines}
 	backoff := wait.Backoff{Duration: interval, Factor: 2, Cap: 30 * time.Second, Steps: 1 << 30}
 	live, attempt := false, 0
 	for {
@@ -310,34 +310,47 @@ type nodeLogCursor struct {
 	started  bool
 	boundary time.Time      // second of the last line seen (UTC)
 	seen     map[string]int // lines of the boundary second delivered so far
+	tail     int64          // lines of history at start (-1: all)
 	file     bool
 	fileSeen int
-	fileTail int64 // lines of history of a file at start (-1: all)
 	lastTime time.Time
+	// noSince: the node's journalctl did not read sinceTime as UTC (it reads
+	// --since in the node's time zone; one behind UTC answers nothing). The cursor
+	// then asks for the last nodeLogWindow lines and keeps the same bookkeeping.
+	noSince bool
 }
+
+// nodeLogWindow is how many lines a poll asks for when sinceTime cannot be used.
+const nodeLogWindow = 2000
 
 // query is the next request's parameters.
 func (c *nodeLogCursor) query(n *NodeLog) map[string]string {
 	q := map[string]string{"query": n.Service}
-	if c.file {
-		return q
+	tail := func(t int64) {
+		if t >= 0 {
+			q["tailLines"] = strconv.FormatInt(min(t, nodeLogMaxTail), 10)
+		}
 	}
 	switch {
-	case c.started && !c.boundary.IsZero():
+	case c.file:
+	case c.noSince:
+		tail(nodeLogWindow)
+	case !c.boundary.IsZero():
 		q["sinceTime"] = c.boundary.Format(time.RFC3339)
-	case c.started:
-		// nothing seen yet: everything from the start of the first poll's second
-		// would be right, but the journal may be long; keep asking for the tail.
-		if n.TailLines >= 0 {
-			q["tailLines"] = strconv.FormatInt(min(n.TailLines, nodeLogMaxTail), 10)
-		}
 	case n.Since > 0:
+		// Nothing seen yet (or the first poll): the same window again.
 		q["sinceTime"] = n.now().Add(-n.Since).UTC().Truncate(time.Second).Format(time.RFC3339)
-		if n.TailLines >= 0 {
-			q["tailLines"] = strconv.FormatInt(min(n.TailLines, nodeLogMaxTail), 10)
+		if !c.started {
+			tail(n.TailLines)
 		}
-	case n.TailLines >= 0:
-		q["tailLines"] = strconv.FormatInt(min(n.TailLines, nodeLogMaxTail), 10)
+	case c.started:
+		// The journal had nothing: everything in it now is new.
+		tail(nodeLogWindow)
+	case n.TailLines == 0:
+		// One line, not shown, to know where the log stands.
+		tail(1)
+	default:
+		tail(n.TailLines)
 	}
 	return q
 }
@@ -352,18 +365,24 @@ func (c *nodeLogCursor) take(body []byte, o *stream.Origin, now time.Time, keepS
 	}
 	var out []stream.Line
 	next := map[string]int{}
-	var nextB time.Time
+	var nextB, oldest time.Time
 	prev := c.lastTime
+	sawBoundary := false
+	n := 0
 	for _, l := range raw {
 		if isJournalNote(l) {
 			continue
 		}
+		n++
 		t, msg, ok := parseJournalLine(l, now)
 		if !ok {
 			t, msg = prev, l // a continuation of a multi-line message
 		}
 		prev = t
 		sec := t.Truncate(time.Second)
+		if oldest.IsZero() {
+			oldest = sec
+		}
 		if sec.After(nextB) {
 			nextB, next = sec, map[string]int{}
 		}
@@ -371,6 +390,9 @@ func (c *nodeLogCursor) take(body []byte, o *stream.Origin, now time.Time, keepS
 			next[l]++
 		}
 		if !c.boundary.IsZero() {
+			if !sec.After(c.boundary) {
+				sawBoundary = true
+			}
 			if sec.Before(c.boundary) {
 				continue // older than asked for
 			}
@@ -380,6 +402,18 @@ func (c *nodeLogCursor) take(body []byte, o *stream.Origin, now time.Time, keepS
 			}
 		}
 		out = append(out, stream.Line{Origin: o, Time: t, Text: stream.SanitizeString(msg, stream.SanitizeOptions{KeepSGR: keepSGR})})
+	}
+	switch {
+	case first && c.tail == 0:
+		out = out[:0] // asked for one line only to know where the log stands
+	case !c.boundary.IsZero() && !sawBoundary && !c.noSince:
+		// The answer to sinceTime=boundary lacks the boundary's own lines.
+		c.noSince = true
+		out = append([]stream.Line{{Origin: o, Kind: stream.KindInfo, Time: now,
+			Text: fmt.Sprintf("the node does not read sinceTime as UTC (journalctl reads --since in the node's time zone); polling its last %d lines instead", nodeLogWindow)}}, out...)
+	case c.noSince && n >= nodeLogWindow && oldest.After(c.boundary):
+		out = append([]stream.Line{{Origin: o, Kind: stream.KindGap, Time: now,
+			Text: fmt.Sprintf("more than %d lines since the last poll: some may be missing", nodeLogWindow)}}, out...)
 	}
 	if !nextB.IsZero() {
 		if nextB.Equal(c.boundary) {
@@ -401,8 +435,8 @@ func (c *nodeLogCursor) takeFile(raw []string, o *stream.Origin, first bool) []s
 		out = append(out, stream.Line{Origin: o, Kind: stream.KindGap, Text: "the log file got shorter (rotated); reading it from its start"})
 		c.fileSeen = 0
 	}
-	if first && c.fileTail >= 0 && int64(len(raw)) > c.fileTail {
-		c.fileSeen = len(raw) - int(c.fileTail)
+	if first && c.tail >= 0 && int64(len(raw)) > c.tail {
+		c.fileSeen = len(raw) - int(c.tail)
 	}
 	for _, l := range raw[c.fileSeen:] {
 		out = append(out, stream.Line{Origin: o, Text: stream.SanitizeString(l, stream.SanitizeOptions{})})

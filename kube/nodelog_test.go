@@ -40,7 +40,7 @@ func TestNodeLogCursorBoundarySecond(t *testing.T) {
 	}
 	l := func(sec, us int, msg string) string { return jline(at(sec, us), "kubelet", msg) }
 	o := NodeLogOrigin("node-1", "kubelet")
-	c := &nodeLogCursor{}
+	c := &nodeLogCursor{tail: -1}
 	steps := []struct {
 		name      string
 		body      []string
@@ -50,7 +50,6 @@ func TestNodeLogCursorBoundarySecond(t *testing.T) {
 		{"first answer", []string{l(0, 1, "a"), l(1, 5, "b"), l(1, 5, "b")}, "2026-12-01T14:00:01Z", []string{"a", "b", "b"}},
 		{"the boundary second again, one more line in it", []string{l(1, 5, "b"), l(1, 5, "b"), l(1, 7, "c")}, "2026-12-01T14:00:01Z", []string{"c"}},
 		{"nothing new", []string{l(1, 5, "b"), l(1, 5, "b"), l(1, 7, "c")}, "2026-12-01T14:00:01Z", nil},
-		{"no entries", []string{"-- No entries --"}, "2026-12-01T14:00:01Z", nil},
 		{"a late line of the boundary second between old ones, and a new second", []string{l(1, 5, "b"), l(1, 6, "late"), l(1, 5, "b"), l(1, 7, "c"), l(2, 0, "d"), "    continued"},
 			"2026-12-01T14:00:02Z", []string{"late", "d", "    continued"}},
 		{"the continuation stays with its second", []string{l(2, 0, "d"), "    continued", l(2, 9, "e")}, "2026-12-01T14:00:02Z", []string{"e"}},
@@ -67,6 +66,52 @@ func TestNodeLogCursorBoundarySecond(t *testing.T) {
 	}
 	if l := c.take([]byte(l(2, 9, "e")+"\n"), o, nodeNow, false); len(l) != 0 {
 		t.Fatalf("repeat: %q", lineTexts(l))
+	}
+}
+
+// A node whose journalctl reads --since in a time zone behind UTC answers nothing
+// for sinceTime=boundary: the cursor says so once and polls a window of the last
+// lines instead, with the same bookkeeping.
+func TestNodeLogCursorSinceNotUTC(t *testing.T) {
+	s0 := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
+	l := func(sec int, msg string) string { return jline(s0.Add(time.Duration(sec)*time.Second), "kubelet", msg) }
+	o := NodeLogOrigin("node-1", "kubelet")
+	n := &NodeLog{Service: "kubelet", TailLines: 10, now: func() time.Time { return nodeNow }}
+	c := &nodeLogCursor{tail: 10}
+	c.take([]byte(l(0, "a")+"\n"+l(1, "b")+"\n"), o, nodeNow, false)
+	got := c.take([]byte("-- No entries --\n"), o, nodeNow, false)
+	if len(got) != 1 || got[0].Kind != stream.KindInfo || !strings.Contains(got[0].Text, "does not read sinceTime as UTC") {
+		t.Fatalf("switch: %+v", got)
+	}
+	if q := fmt.Sprint(c.query(n)); q != "map[query:kubelet tailLines:2000]" {
+		t.Fatalf("query after the switch: %s", q)
+	}
+	got = c.take([]byte(l(0, "a")+"\n"+l(1, "b")+"\n"+l(1, "c")+"\n"+l(2, "d")+"\n"), o, nodeNow, false)
+	if fmt.Sprint(lineTexts(got)) != "[c d]" {
+		t.Fatalf("window: %q", lineTexts(got))
+	}
+	if got := c.take([]byte("-- No entries --\n"), o, nodeNow, false); len(got) != 0 {
+		t.Fatalf("said twice: %+v", got)
+	}
+}
+
+// --tail 0 asks for one line to know where the log stands, and shows none of it.
+func TestNodeLogCursorTailZero(t *testing.T) {
+	s0 := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
+	o := NodeLogOrigin("node-1", "kubelet")
+	n := &NodeLog{Service: "kubelet", TailLines: 0, now: func() time.Time { return nodeNow }}
+	c := &nodeLogCursor{tail: 0}
+	if q := fmt.Sprint(c.query(n)); q != "map[query:kubelet tailLines:1]" {
+		t.Fatalf("first query: %s", q)
+	}
+	if got := c.take([]byte(jline(s0, "kubelet", "old")+"\n"), o, nodeNow, false); len(got) != 0 {
+		t.Fatalf("tail 0 showed %q", lineTexts(got))
+	}
+	if q := fmt.Sprint(c.query(n)); q != "map[query:kubelet sinceTime:2026-12-01T14:00:00Z]" {
+		t.Fatalf("next query: %s", q)
+	}
+	if got := c.take([]byte(jline(s0, "kubelet", "old")+"\n"+jline(s0, "kubelet", "new")+"\n"), o, nodeNow, false); fmt.Sprint(lineTexts(got)) != "[new]" {
+		t.Fatalf("then: %q", lineTexts(got))
 	}
 }
 
@@ -113,7 +158,7 @@ func TestParseJournalLine(t *testing.T) {
 
 func TestNodeLogFileService(t *testing.T) {
 	o := NodeLogOrigin("n", "kube-proxy")
-	c := &nodeLogCursor{file: true, fileTail: 2}
+	c := &nodeLogCursor{file: true, tail: 2}
 	if got := lineTexts(c.take([]byte("1\n2\n3\n"), o, nodeNow, false)); fmt.Sprint(got) != "[2 3]" {
 		t.Fatalf("tail 2: %q", got)
 	}

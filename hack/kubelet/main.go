@@ -50,6 +50,7 @@ func run() error {
 		logQuery   = flag.Bool("enable-system-log-query", false, "the kubelet configuration's enableSystemLogQuery: /logs/?query=SERVICE (with the NodeLogQuery gate)")
 		logDir     = flag.String("log-dir", "", "the node's /var/log for /logs/ (default: var-log in --state-dir, or a new temporary directory)")
 		journalDur = flag.Duration("journal-period", 500*time.Millisecond, "a kubelet journal line this often (containerd every 4th); 0: only the history")
+		journalTZ  = flag.Duration("journal-utc-offset", 0, "the node's time zone as an offset from UTC (e.g. -5h): journalctl reads the node log query's sinceTime/untilTime wall clock in it")
 	)
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -123,6 +124,7 @@ func run() error {
 		return err
 	}
 	jr := newJournal(*nodeName, time.Now)
+	jr.zone = time.FixedZone("node", int(journalTZ.Seconds()))
 	go jr.run(ctx, *journalDur)
 	nl := &nodeLogs{cfg: nodeLogConfig{gate: gateOn, handler: *logHandler, query: *logQuery, logDir: *logDir, nodeName: *nodeName},
 		journal: jr, log: log}

@@ -66,12 +66,15 @@ type journal struct {
 	seq     map[string]int
 	node    string
 	now     func() time.Time
+	// zone is the node's time zone, in which journalctl reads --since and --until
+	// (the kubelet hands it the wall clock of sinceTime as given, without a zone).
+	zone *time.Location
 }
 
 var journalPIDs = map[string]int{"kubelet": 1187, "containerd": 642}
 
 func newJournal(node string, now func() time.Time) *journal {
-	return &journal{seq: map[string]int{}, node: node, now: now}
+	return &journal{seq: map[string]int{}, node: node, now: now, zone: time.UTC}
 }
 
 // add appends one generated line of unit at t (at least the last record's time, so the
@@ -175,6 +178,16 @@ func (j *journal) format(w io.Writer, units []string, opts nlqOptions) error {
 			return err
 		}
 	}
+	// journalctl parses "2006-1-2 15:4:5" in the node's zone.
+	inZone := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		w := t.Truncate(time.Second)
+		z := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, j.zone)
+		return &z
+	}
+	since, until := inZone(opts.SinceTime), inZone(opts.UntilTime)
 	want := map[string]bool{}
 	for _, u := range units {
 		want[strings.TrimSuffix(u, ".service")] = true
@@ -186,10 +199,10 @@ func (j *journal) format(w io.Writer, units []string, opts nlqOptions) error {
 			continue
 		}
 		// journalctl gets second-resolution --since/--until (dateLayout): both inclusive.
-		if opts.SinceTime != nil && e.t.Before(opts.SinceTime.Truncate(time.Second)) {
+		if since != nil && e.t.Before(*since) {
 			continue
 		}
-		if opts.UntilTime != nil && e.t.After(opts.UntilTime.Truncate(time.Second)) {
+		if until != nil && e.t.After(*until) {
 			continue
 		}
 		if re != nil && !re.MatchString(e.msg) {
