@@ -406,8 +406,9 @@ func (c *nodeLogCursor) take(body []byte, o *stream.Origin, now time.Time, keepS
 	switch {
 	case first && c.tail == 0:
 		out = out[:0] // asked for one line only to know where the log stands
-	case !c.boundary.IsZero() && !sawBoundary && !c.noSince:
-		// The answer to sinceTime=boundary lacks the boundary's own lines.
+	case !c.boundary.IsZero() && !c.noSince && (!sawBoundary || !oldest.IsZero() && oldest.Before(c.boundary.Add(-time.Minute))):
+		// The answer to sinceTime=boundary lacks the boundary's own lines (a node
+		// behind UTC), or starts long before it (ahead: every poll would repeat hours).
 		c.noSince = true
 		out = append([]stream.Line{{Origin: o, Kind: stream.KindInfo, Time: now,
 			Text: fmt.Sprintf("the node does not read sinceTime as UTC (journalctl reads --since in the node's time zone); polling its last %d lines instead", nodeLogWindow)}}, out...)

@@ -95,6 +95,23 @@ func TestNodeLogCursorSinceNotUTC(t *testing.T) {
 	}
 }
 
+// A node ahead of UTC answers sinceTime=boundary with hours before it: the cursor
+// drops them and switches to the window too.
+func TestNodeLogCursorSinceAheadOfUTC(t *testing.T) {
+	s0 := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
+	l := func(sec int, msg string) string { return jline(s0.Add(time.Duration(sec)*time.Second), "kubelet", msg) }
+	o := NodeLogOrigin("node-1", "kubelet")
+	c := &nodeLogCursor{tail: -1}
+	c.take([]byte(l(0, "a")+"\n"), o, nodeNow, false)
+	got := c.take([]byte(l(-7200, "old")+"\n"+l(0, "a")+"\n"+l(1, "b")+"\n"), o, nodeNow, false)
+	if len(got) != 2 || got[0].Kind != stream.KindInfo || got[1].Text != "b" {
+		t.Fatalf("got %+v", got)
+	}
+	if !c.noSince {
+		t.Fatal("still polling with sinceTime")
+	}
+}
+
 // --tail 0 asks for one line to know where the log stands, and shows none of it.
 func TestNodeLogCursorTailZero(t *testing.T) {
 	s0 := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
