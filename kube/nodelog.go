@@ -111,7 +111,7 @@ func (n *NodeLog) Run(ctx context.Context, sink stream.Sink) error {
 		}
 		var fileErr *fileLoggedError
 		switch {
-		case errors.As(err, &fileErr):
+		case errors.As(err, &fileErr) && !cur.file:
 			// The service logs to a file: the kubelet takes no options then.
 			cur.file = true
 			continue
@@ -158,6 +158,7 @@ func (n *NodeLog) Run(ctx context.Context, sink stream.Sink) error {
 	}
 }
 
+// sleepCtx waits d; false when ctx ended first.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
