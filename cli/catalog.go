@@ -180,6 +180,24 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 		out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: c.fill.log(cl, log), MaxStreams: c.flags.maxStreams, RetryStart: true}))
 	}
 	for _, w := range sel.Workloads {
+		if node, ok := strings.CutPrefix(w.Workload, nodeWorkload); ok { // nodelog_cli.go
+			// The node of w's cluster, or of every cluster given when w names none.
+			for _, cl := range c.clusters {
+				if w.Context != "" && c.multi() && cl.Context != w.Context {
+					continue
+				}
+				if cl.Err != nil {
+					out = append(out, failedSource{fmt.Errorf("[%s] %w", cl.Context, cl.Err)})
+					continue
+				}
+				src, err := c.flags.nodeLogs(cl.Client, node, log)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, c.tag(cl, src))
+			}
+			continue
+		}
 		cl, err := c.cluster(w.Context)
 		if err != nil {
 			out = append(out, failedSource{err})

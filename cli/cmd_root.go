@@ -51,8 +51,9 @@ type rootFlags struct {
 	color     string
 	keepColor bool
 
-	loki lokiFlags
-	fill fillFlags // cmd_fill.go
+	loki    lokiFlags
+	fill    fillFlags // cmd_fill.go
+	nodeLog []string  // --node-log: services of node/NAME (nodelog_cli.go)
 
 	noAltScreen bool
 	noMouse     bool
@@ -88,7 +89,8 @@ lines like stern does. Streams that break resume exactly where they stopped; eve
 gap, restart and reconnect is shown, never hidden.
 
 QUERY is a regular expression on pod names, or TYPE/NAME for a workload:
-deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
+deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.
+node/NAME follows a node's service logs instead (--node-log, default kubelet).`,
 		Example: strings.ReplaceAll(`  # everything in the current namespace, in the TUI
   tailui
 
@@ -155,6 +157,7 @@ deploy/web, sts/db, ds/agent, job/report, rs/web-7d9f, svc/api, pod/web-0.`,
 
 	f.loki.addFlags(fl)
 	f.fill.addFlags(fl)
+	fl.StringSliceVar(&f.nodeLog, "node-log", nil, "with node/NAME: the node services whose logs to follow (default kubelet; containerd, ...; repeatable or comma-separated), through the kubelet's node log query")
 	fl.BoolVar(&f.noAltScreen, "no-alt-screen", false, "draw the TUI in the normal screen (for terminals that keep scrollback)")
 	fl.BoolVar(&f.noMouse, "no-mouse", false, "leave the mouse to the terminal (select text without holding shift)")
 	fl.IntVar(&f.scrollback, "scrollback", 100000, "lines each TUI pane keeps; the oldest are dropped (and counted) beyond it")

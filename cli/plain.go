@@ -322,8 +322,8 @@ func (p *printer) writeJSON(l *stream.Line) {
 }
 
 // originJSON returns the JSON fields that say where a line came from, each followed
-// by a comma: a Loki stream's whole label set (keys sorted), or a pod's namespace,
-// pod and container.
+// by a comma: a Loki stream's whole label set (keys sorted), a pod's namespace,
+// pod and container, or a node's name and service.
 func originJSON(o *stream.Origin) []byte {
 	var b []byte
 	field := func(k, v string) {
@@ -339,6 +339,11 @@ func originJSON(o *stream.Origin) []byte {
 		field("namespace", o.Fields["namespace"])
 		field("pod", o.Fields["pod"])
 		field("container", o.Fields["container"])
+		return b
+	}
+	if strings.HasPrefix(o.ID, "node/") { // kube.NodeLogOrigin
+		field("node", o.Fields["node"])
+		field("service", o.Fields["service"])
 		return b
 	}
 	if len(o.Fields) == 0 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,12 @@ import (
 
 // runRoot is `tailui [QUERY]`: the TUI on a terminal, plain lines otherwise.
 func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
+	node, isNode := nodeOfQuery(query) // node/NAME: the node's service logs (nodelog_cli.go)
+	if isNode {
+		query = ""
+	} else if cmd.Flags().Changed("node-log") {
+		return usageError{errors.New("--node-log goes with node/NAME")}
+	}
 	q, err := f.query(query)
 	if err != nil {
 		return err
@@ -101,7 +108,25 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		if !cmd.Flags().Changed("tail") {
 			lo = boundHistory(lo, f.scrollback)
 		}
+		if isNode {
+			if _, err := f.nodeLogs(nil, node, lo); err != nil { // NAME and --node-log, checked before the screen opens
+				return err
+			}
+			query = nodeWorkload + node
+		}
 		return runTUI(cmd.Context(), f, clusters, fill, q, lo, query)
+	}
+	if isNode {
+		if len(clusters) > 1 { // the node is looked for in every cluster; where it is not, that cluster says so
+			return runPlain(cmd.Context(), clusterSources(clusters, func(cl *kube.Cluster) (stream.Source, error) {
+				return f.nodeLogs(cl.Client, node, lo)
+			}), pr)
+		}
+		src, err := f.nodeLogs(clusters[0].Client, node, lo)
+		if err != nil {
+			return err
+		}
+		return runPlain(cmd.Context(), src, pr)
 	}
 	if len(clusters) > 1 {
 		return runPlain(cmd.Context(), clusterSources(clusters, func(cl *kube.Cluster) (stream.Source, error) {
@@ -208,6 +233,8 @@ func runTUI(ctx context.Context, f *rootFlags, clusters []*kube.Cluster, fill fi
 	switch {
 	case f.loki.query != "":
 		opts.Initial = &ui.Selection{LokiQueries: []string{f.loki.query}, Merged: true}
+	case strings.HasPrefix(query, nodeWorkload):
+		opts.Initial = nodeSelection(strings.TrimPrefix(query, nodeWorkload))
 	case selects:
 		label := query
 		if label == "" {

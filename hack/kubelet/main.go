@@ -16,7 +16,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,6 +45,12 @@ func run() error {
 		stateDir   = flag.String("state-dir", "", "directory for the self-signed serving certificate (default: a new one each start)")
 		podCIDR    = flag.String("pod-cidr", testbedspec.DefaultPodCIDR, "range of display-only IPs for pods without the pod-ip annotation")
 		lokiURL    = flag.String("loki-push-url", "", "Loki push URL (http://host:3100/loki/api/v1/push) for pods annotated "+testbedspec.AnnotationLoki+"=true")
+		gates      = flag.String("feature-gates", "", "key=value pairs; only NodeLogQuery is known (default true, as in 1.36; false emulates an older kubelet without the gate)")
+		logHandler = flag.Bool("enable-system-log-handler", true, "the kubelet configuration's enableSystemLogHandler: serve /logs/ at all")
+		logQuery   = flag.Bool("enable-system-log-query", false, "the kubelet configuration's enableSystemLogQuery: /logs/?query=SERVICE (with the NodeLogQuery gate)")
+		logDir     = flag.String("log-dir", "", "the node's /var/log for /logs/ (default: var-log in --state-dir, or a new temporary directory)")
+		journalDur = flag.Duration("journal-period", 500*time.Millisecond, "a kubelet journal line this often (containerd every 4th); 0: only the history")
+		journalTZ  = flag.Duration("journal-utc-offset", 0, "the node's time zone as an offset from UTC (e.g. -5h): journalctl reads the node log query's sinceTime/untilTime wall clock in it")
 	)
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -64,6 +72,10 @@ func run() error {
 	advertised := net.ParseIP(*address)
 	if advertised == nil {
 		return fmt.Errorf("--address %q is not an IP", *address)
+	}
+	gateOn, err := parseNodeLogGate(*gates)
+	if err != nil {
+		return err
 	}
 	ips, err := newIPAM(*podCIDR)
 	if err != nil {
@@ -101,7 +113,22 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	k := &kubelet{store: store, log: log, dialTimeout: 5 * time.Second}
+	if *logDir == "" {
+		if *stateDir != "" {
+			*logDir = filepath.Join(*stateDir, "var-log")
+		} else if *logDir, err = os.MkdirTemp("", "testbed-var-log"); err != nil {
+			return fmt.Errorf("log dir: %w", err)
+		}
+	}
+	if err := prepareLogDir(*logDir, *nodeName, time.Now()); err != nil {
+		return err
+	}
+	jr := newJournal(*nodeName, time.Now)
+	jr.zone = time.FixedZone("node", int(journalTZ.Seconds()))
+	go jr.run(ctx, *journalDur)
+	nl := &nodeLogs{cfg: nodeLogConfig{gate: gateOn, handler: *logHandler, query: *logQuery, logDir: *logDir, nodeName: *nodeName},
+		journal: jr, log: log}
+	k := &kubelet{store: store, log: log, dialTimeout: 5 * time.Second, nodeLogs: nl}
 	srv := &http.Server{
 		Handler:           k.handler(),
 		ReadHeaderTimeout: 30 * time.Second,
@@ -115,7 +142,8 @@ func run() error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	log.Info("kubelet starting", "node", *nodeName, "listen", ln.Addr().String(), "address", *address,
-		"podCIDR", *podCIDR, "loki", *lokiURL)
+		"podCIDR", *podCIDR, "loki", *lokiURL, "NodeLogQuery", gateOn, "enableSystemLogHandler", *logHandler,
+		"enableSystemLogQuery", *logQuery, "logDir", *logDir)
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.ServeTLS(ln, "", "") }()
 
@@ -143,6 +171,27 @@ func run() error {
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	return nil
+}
+
+// parseNodeLogGate reads --feature-gates (k=v,...): the NodeLogQuery gate, true unless
+// set false. Other gates are refused, as a kubelet refuses unknown ones.
+func parseNodeLogGate(s string) (bool, error) {
+	on := true
+	for _, kv := range strings.Split(s, ",") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) != "NodeLogQuery" {
+			return false, fmt.Errorf("--feature-gates: unrecognized feature gate: %s", k)
+		}
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return false, fmt.Errorf("--feature-gates: invalid value of NodeLogQuery=%s, err: %w", v, err)
+		}
+		on = b
+	}
+	return on, nil
 }
 
 // retry calls f until it succeeds or ctx ends, for the API server still starting.

@@ -32,6 +32,8 @@ type kubelet struct {
 	log   *slog.Logger
 	// dialTimeout bounds a port-forward's connection to the pod.
 	dialTimeout time.Duration
+	// nodeLogs serves /logs/ (nodelog.go).
+	nodeLogs *nodeLogs
 }
 
 // handler returns the kubelet's HTTP routes, the subset of the real kubelet's that the
@@ -45,6 +47,10 @@ func (k *kubelet) handler() http.Handler {
 	mux.HandleFunc("GET /containerLogs/{ns}/{pod}/{container}", k.serveContainerLogs)
 	mux.HandleFunc("/portForward/{ns}/{pod}", k.servePortForward)
 	mux.HandleFunc("/portForward/{ns}/{pod}/{uid}", k.servePortForward)
+	if k.nodeLogs != nil {
+		mux.Handle("GET /logs/", k.nodeLogs.handler())
+		mux.HandleFunc("POST /testbed/nodelog/write", k.nodeLogs.serveJournalWrite)
+	}
 	// Test hooks, not a kubelet's (the API server never calls them; e2e tests call
 	// the kubelet directly).
 	mux.HandleFunc("POST /testbed/break/{ns}/{pod}/{container}", k.serveBreak)
