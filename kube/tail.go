@@ -737,7 +737,6 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(dead)) })
 	defer keepAlive(ctx, conn, ping)()
 
-	buf := make([]byte, 64<<10)
 	var dec []byte
 	for {
 		mt, r, err := conn.NextReader()
@@ -753,34 +752,51 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 			return fmt.Errorf("stream broke: %w", err)
 		}
 		_ = conn.SetReadDeadline(time.Now().Add(dead))
-		for {
-			n, rerr := r.Read(buf)
-			if n > 0 {
-				chunk := buf[:n]
-				if mt == gws.TextMessage && proto == "base64.binary.k8s.io" {
-					// Each text frame is base64 of one chunk; frames are small (2 KiB),
-					// so decode whole frames rather than streaming.
-					rest, _ := io.ReadAll(r)
-					all := append(append([]byte(nil), chunk...), rest...)
-					dec = dec[:0]
-					dec = append(dec, make([]byte, base64.StdEncoding.DecodedLen(len(all)))...)
-					m, derr := base64.StdEncoding.Decode(dec, all)
-					if derr != nil {
-						return fmt.Errorf("bad base64 frame: %w", derr)
-					}
-					d.feed(dec[:m])
-					break
-				}
-				d.feed(chunk)
-			}
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				return fmt.Errorf("stream broke: %w", rerr)
-			}
+		if err := readFrame(r, mt == gws.TextMessage && proto == "base64.binary.k8s.io", &dec, d); err != nil {
+			return err
 		}
 		d.flush()
+	}
+}
+
+// readBufs lends the read loops their 64 KiB buffer for one frame at a time: a
+// stream waiting for its next frame holds none (500 quiet streams would otherwise
+// pin 32 MiB; docs/benchmarks.md).
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// readFrame feeds one WebSocket frame to d; b64 says it is base64 text. The
+// splitter copies what it keeps of a chunk, so the buffer goes back to the pool
+// when the frame is read.
+func readFrame(r io.Reader, b64 bool, dec *[]byte, d *deliverer) error {
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			chunk := buf[:n]
+			if b64 {
+				// Each text frame is base64 of one chunk; frames are small (2 KiB),
+				// so decode whole frames rather than streaming.
+				rest, _ := io.ReadAll(r)
+				all := append(append([]byte(nil), chunk...), rest...)
+				*dec = (*dec)[:0]
+				*dec = append(*dec, make([]byte, base64.StdEncoding.DecodedLen(len(all)))...)
+				m, derr := base64.StdEncoding.Decode(*dec, all)
+				if derr != nil {
+					return fmt.Errorf("bad base64 frame: %w", derr)
+				}
+				d.feed((*dec)[:m])
+				return nil
+			}
+			d.feed(chunk)
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return fmt.Errorf("stream broke: %w", rerr)
+		}
 	}
 }
 
@@ -895,6 +911,7 @@ type deliverer struct {
 	resume   *stream.PodResume
 	split    stream.Splitter
 	batch    []stream.Line
+	batchCap int // the length of the last batch: the capacity of the next
 	sess     session
 	resuming bool
 	skipped  int // repeats dropped on resume
@@ -974,6 +991,9 @@ func (d *deliverer) line(raw []byte) {
 	if ok {
 		d.resume.Observe(t)
 	}
+	if d.batch == nil {
+		d.batch = make([]stream.Line, 0, max(d.batchCap, 1))
+	}
 	d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t,
 		Text: stream.Sanitize(rest, stream.SanitizeOptions{KeepSGR: d.s.opts.KeepSGR})})
 	d.sess.lines++
@@ -987,33 +1007,51 @@ func (d *deliverer) flush() {
 		return
 	}
 	d.sink.Lines(d.batch)
+	// The sink owns the batch. The next one is made when its first line comes, the
+	// size of this one: a busy stream allocates once per batch (not the doubling
+	// of append) and a quiet one holds nothing between frames.
+	d.batchCap = len(d.batch)
 	d.batch = nil
 }
 
 // keepAlive pings conn every interval (the API server sends no pings of its own, so
 // client pings are the only way to notice a dead path) and closes it when ctx ends.
-// The returned stop closes conn and waits for the pinger to finish.
+// The returned stop closes conn and waits for a ping in flight. The pings run from
+// a timer and ctx's end from context.AfterFunc, not from a goroutine per stream
+// that would sit in a select for the stream's whole life (docs/benchmarks.md).
 func keepAlive(ctx context.Context, conn *gws.Conn, interval time.Duration) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				_ = conn.Close()
-				return
-			case <-done:
-				return
-			case <-t.C:
-				if conn.WriteControl(gws.PingMessage, nil, time.Now().Add(interval)) != nil {
-					return
-				}
-			}
+	var (
+		mu      sync.Mutex
+		stopped bool
+		wg      sync.WaitGroup
+		t       *time.Timer
+	)
+	t = time.AfterFunc(interval, func() {
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
+			return
 		}
-	}()
-	return func() { close(done); _ = conn.Close(); wg.Wait() }
+		wg.Add(1)
+		mu.Unlock()
+		defer wg.Done()
+		if conn.WriteControl(gws.PingMessage, nil, time.Now().Add(interval)) != nil {
+			return
+		}
+		mu.Lock()
+		if !stopped {
+			t.Reset(interval)
+		}
+		mu.Unlock()
+	})
+	unhook := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	return func() {
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
+		unhook()
+		_ = conn.Close()
+		wg.Wait()
+	}
 }

@@ -131,6 +131,10 @@ type wsDialer struct {
 // logKeepAlive is the TCP keep-alive of sockets that may wait long for their first
 // byte (pod logs): the peer's kernel answers the probes while its program waits, so
 // a path that died is noticed within about Idle+Interval*Count without any request.
+// wsWriteBuffers lends gorilla a write buffer only while a data frame is written
+// (never, for log streams: pings are control frames), instead of one per connection.
+var wsWriteBuffers = new(sync.Pool)
+
 var logKeepAlive = net.KeepAliveConfig{Enable: true, Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 3}
 
 // withKeepAlive returns dial (nil: a plain dialer) with TCP keep-alive probes set by
@@ -163,7 +167,11 @@ func newKubeWSDialer(cfg *rest.Config) (*wsDialer, error) {
 	if proxy == nil {
 		proxy = utilnet.NewProxierWithNoProxyCIDR(http.ProxyFromEnvironment)
 	}
-	d := &wsDialer{tls: tlsConfig, proxy: proxy, readBuffer: 64 << 10}
+	// A small read buffer: gorilla peeks frame headers through it, and a frame's
+	// payload is read straight into the caller's (pooled) buffer once it is empty,
+	// so a bigger one would only cost memory per stream (64 KiB each, 32 MiB at 500
+	// streams; docs/benchmarks.md).
+	d := &wsDialer{tls: tlsConfig, proxy: proxy, readBuffer: 4 << 10}
 	if tc.DialHolder != nil {
 		d.dial = tc.DialHolder.Dial
 	}
@@ -244,6 +252,7 @@ func (rt *wsRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		NetDialContext:   rt.d.dial,
 		HandshakeTimeout: 30 * time.Second,
 		ReadBufferSize:   rt.d.readBuffer,
+		WriteBufferPool:  wsWriteBuffers,
 		Subprotocols:     rt.d.protocols,
 	}
 	if rt.d.untimed {
