@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +20,7 @@ import (
 
 // runRoot is `tailui [QUERY]`: the TUI on a terminal, plain lines otherwise.
 func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
+	defer startProfiles()()
 	q, err := f.query(query)
 	if err != nil {
 		return err
@@ -217,6 +220,54 @@ func boundHistory(lo kube.LogOptions, scrollback int) kube.LogOptions {
 		lo.TailLines = int64(scrollback)
 	}
 	return lo
+}
+
+// startProfiles writes pprof profiles for measuring (docs/benchmarks.md): a CPU
+// profile to $TAILUI_CPUPROFILE for the whole run, and heap and allocation profiles
+// to $TAILUI_MEMPROFILE when the run ends, or once $TAILUI_MEMPROFILE_AT (a
+// duration) after the start, with the runtime's memory figures on stderr. It returns
+// the function that stops them.
+func startProfiles() (stop func()) {
+	cpu, mem := os.Getenv("TAILUI_CPUPROFILE"), os.Getenv("TAILUI_MEMPROFILE")
+	writeMem := func() {
+		mf, err := os.Create(mem)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(mf, 0)
+			mf.Close()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: warning: TAILUI_MEMPROFILE: %v\n", progName(), err)
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(os.Stderr, "%s: memory: heap in use %d KiB, stacks %d KiB, from the OS %d KiB, %d goroutines\n",
+			progName(), ms.HeapInuse>>10, ms.StackInuse>>10, ms.Sys>>10, runtime.NumGoroutine())
+	}
+	atEnd := mem != ""
+	if d, err := time.ParseDuration(os.Getenv("TAILUI_MEMPROFILE_AT")); err == nil && atEnd {
+		time.AfterFunc(d, func() { runtime.GC(); writeMem() })
+		atEnd = false
+	}
+	var cf *os.File
+	if cpu != "" {
+		var err error
+		if cf, err = os.Create(cpu); err == nil {
+			err = pprof.StartCPUProfile(cf)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: warning: TAILUI_CPUPROFILE: %v\n", progName(), err)
+			cf = nil
+		}
+	}
+	return func() {
+		if cf != nil {
+			pprof.StopCPUProfile()
+			cf.Close()
+		}
+		if atEnd {
+			writeMem()
+		}
+	}
 }
 
 // colorWanted decides --color: auto means a terminal on stdout, NO_COLOR unset and
