@@ -159,13 +159,16 @@ func (b *buffer) push(e entry) bool {
 	b.levels[e.lvl]++
 	b.ring.Push(e)
 	abs := b.ring.Total() - 1
+	// Look at the line where the ring keeps it: a pointer to e would move e to the
+	// heap, one allocation per line.
+	ep := b.ring.Ptr(abs)
 	if !b.filtered {
-		if b.search != nil && b.search.Match(e.plain) {
+		if b.search != nil && b.search.Match(ep.plain) {
 			b.matches = append(b.matches, abs)
 		}
 		return true
 	}
-	return b.addVisible(abs, &e, true)
+	return b.addVisible(abs, ep, true)
 }
 
 // addVisible decides whether the line at abs, the newest considered so far, is
@@ -188,8 +191,8 @@ func (b *buffer) addVisible(abs int64, e *entry, search bool) bool {
 				from = max(from, b.vis[n-1]+1)
 			}
 			for a := from; a < abs; a++ {
-				if ce, ok := b.ring.Abs(a); ok {
-					show(a, &ce)
+				if ce := b.ring.Ptr(a); ce != nil {
+					show(a, ce)
 				}
 			}
 		}
@@ -250,8 +253,8 @@ func (b *buffer) rebuildVisible() {
 	if !b.filtered {
 		return
 	}
-	for abs, e := range b.ring.All() {
-		b.addVisible(abs, &e, false)
+	for abs := b.ring.First(); abs < b.ring.Total(); abs++ {
+		b.addVisible(abs, b.ring.Ptr(abs), false)
 	}
 }
 
