@@ -703,6 +703,9 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 		ws.dial = withKeepAlive(ws.dial, logKeepAlive)
 		s.ws = ws
 	}
+	if err := waitOpen(ctx, s.client); err != nil {
+		return nil // ctx ends sooner than the turn comes: the stream is stopping
+	}
 	dialer := *s.ws
 	dialer.protocols = []string{proto}
 	u := s.logRequest(plo).URL
@@ -801,6 +804,9 @@ func readFrame(r io.Reader, b64 bool, dec *[]byte, d *deliverer) error {
 }
 
 func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer) error {
+	if err := waitOpen(ctx, s.client); err != nil {
+		return nil // ctx ends sooner than the turn comes: the stream is stopping
+	}
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := s.waitFirstByte(hctx, cancel, d)
