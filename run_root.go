@@ -8,6 +8,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -220,6 +222,60 @@ func boundHistory(lo kube.LogOptions, scrollback int) kube.LogOptions {
 		lo.TailLines = int64(scrollback)
 	}
 	return lo
+}
+
+// The --max-streams default is what the machine can hold: a quarter of the memory
+// available (MemAvailable, or what the cgroup still allows when that is less),
+// divided by what a followed container costs, between a floor and a ceiling.
+// perStreamCost is about twice what hack/bench measures with 500 quiet streams
+// (25 MiB of heap and 9 MiB of stacks, plus the GC's headroom: about 70 KiB a
+// stream; docs/benchmarks.md): a busy stream also holds a read buffer and a batch.
+const (
+	perStreamCost  = 128 << 10
+	minMaxStreams  = 100    // the old fixed default; what any machine holds
+	maxMaxStreams  = 10_000 // beyond it, one process is the wrong tool
+	unknownStreams = 1_000  // where the memory available cannot be read
+)
+
+// defaultMaxStreams returns the --max-streams default for this machine.
+func defaultMaxStreams() int {
+	return maxStreamsFor(memAvailable())
+}
+
+// maxStreamsFor returns the --max-streams default for avail bytes of memory
+// available (0: unknown).
+func maxStreamsFor(avail uint64) int {
+	if avail == 0 {
+		return unknownStreams
+	}
+	return int(min(max(avail/4/perStreamCost, minMaxStreams), maxMaxStreams))
+}
+
+// memAvailable returns the bytes of memory available to tailui on Linux: the
+// kernel's MemAvailable, or the cgroup v2 limit less what the cgroup uses when
+// that is less; 0 elsewhere or when neither can be read.
+func memAvailable() uint64 {
+	var avail uint64
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "MemAvailable:"); ok {
+				if kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64); err == nil {
+					avail = kb << 10
+				}
+				break
+			}
+		}
+	}
+	lim, err1 := os.ReadFile("/sys/fs/cgroup/memory.max")
+	cur, err2 := os.ReadFile("/sys/fs/cgroup/memory.current")
+	if err1 == nil && err2 == nil {
+		l, errL := strconv.ParseUint(strings.TrimSpace(string(lim)), 10, 64) // "max": no limit
+		c, errC := strconv.ParseUint(strings.TrimSpace(string(cur)), 10, 64)
+		if errL == nil && errC == nil && l > c && (avail == 0 || l-c < avail) {
+			avail = l - c
+		}
+	}
+	return avail
 }
 
 // startProfiles writes pprof profiles for measuring (docs/benchmarks.md): a CPU
