@@ -755,53 +755,45 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 			return fmt.Errorf("stream broke: %w", err)
 		}
 		_ = conn.SetReadDeadline(time.Now().Add(dead))
-		if err := readFrame(r, mt == gws.TextMessage && proto == "base64.binary.k8s.io", &dec, d); err != nil {
-			return err
+		// The read buffer is lent for one frame: a stream waiting for its next frame
+		// holds none (the splitter copies what it keeps of a chunk).
+		bp := readBufs.Get().(*[]byte)
+		buf := *bp
+		for {
+			n, rerr := r.Read(buf)
+			if n > 0 {
+				chunk := buf[:n]
+				if mt == gws.TextMessage && proto == "base64.binary.k8s.io" {
+					// Each text frame is base64 of one chunk; frames are small (2 KiB),
+					// so decode whole frames rather than streaming.
+					rest, _ := io.ReadAll(r)
+					all := append(append([]byte(nil), chunk...), rest...)
+					dec = dec[:0]
+					dec = append(dec, make([]byte, base64.StdEncoding.DecodedLen(len(all)))...)
+					m, derr := base64.StdEncoding.Decode(dec, all)
+					if derr != nil {
+						return fmt.Errorf("bad base64 frame: %w", derr)
+					}
+					d.feed(dec[:m])
+					break
+				}
+				d.feed(chunk)
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				return fmt.Errorf("stream broke: %w", rerr)
+			}
 		}
+		readBufs.Put(bp)
 		d.flush()
 	}
 }
 
-// readBufs lends the read loops their 64 KiB buffer for one frame at a time: a
-// stream waiting for its next frame holds none (500 quiet streams would otherwise
-// pin 32 MiB; docs/benchmarks.md).
+// readBufs lends the read loop its 64 KiB buffer one frame at a time, so that 500
+// quiet streams do not pin 32 MiB (docs/benchmarks.md).
 var readBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
-
-// readFrame feeds one WebSocket frame to d; b64 says it is base64 text. The
-// splitter copies what it keeps of a chunk, so the buffer goes back to the pool
-// when the frame is read.
-func readFrame(r io.Reader, b64 bool, dec *[]byte, d *deliverer) error {
-	bp := readBufs.Get().(*[]byte)
-	defer readBufs.Put(bp)
-	buf := *bp
-	for {
-		n, rerr := r.Read(buf)
-		if n > 0 {
-			chunk := buf[:n]
-			if b64 {
-				// Each text frame is base64 of one chunk; frames are small (2 KiB),
-				// so decode whole frames rather than streaming.
-				rest, _ := io.ReadAll(r)
-				all := append(append([]byte(nil), chunk...), rest...)
-				*dec = (*dec)[:0]
-				*dec = append(*dec, make([]byte, base64.StdEncoding.DecodedLen(len(all)))...)
-				m, derr := base64.StdEncoding.Decode(*dec, all)
-				if derr != nil {
-					return fmt.Errorf("bad base64 frame: %w", derr)
-				}
-				d.feed((*dec)[:m])
-				return nil
-			}
-			d.feed(chunk)
-		}
-		if rerr == io.EOF {
-			return nil
-		}
-		if rerr != nil {
-			return fmt.Errorf("stream broke: %w", rerr)
-		}
-	}
-}
 
 func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer) error {
 	if err := waitOpen(ctx, s.client); err != nil {
