@@ -38,7 +38,7 @@ var (
 	rounds     = flag.Int("rounds", 7, "alternating runs per tool and benchmark (medians are reported)")
 	streams    = flag.Int("streams", 500, "containers followed at once in the many-streams benchmark")
 	window     = flag.Duration("window", 30*time.Second, "how long each tool follows in the many-streams benchmark")
-	only       = flag.String("only", "", "comma-separated benchmarks to run (drain,drain1m,first,many,micro); empty: all")
+	only       = flag.String("only", "", "comma-separated benchmarks to run (drain,drainbig,first,many,micro); empty: all")
 	peers      = flag.String("peers", "", "the peers' versions, as the report names them")
 	revision   = flag.String("revision", "", "tailui's revision, as the report names it")
 )
@@ -77,8 +77,8 @@ func main() {
 	if run("drain") {
 		r.drain()
 	}
-	if run("drain1m") {
-		r.drain1m()
+	if run("drainbig") {
+		r.drainBig()
 	}
 	if run("first") {
 		r.firstLine()
@@ -224,20 +224,22 @@ func ratio(a, b float64) string {
 // drain: the 100,000-line history of logs-test/bulk, printed and exit.
 func (r *report) drain() { r.drainPod("logs-test", "bulk", 100_000) }
 
-// drain1m: a 1,000,000-line history (a pod made for it), printed and exit.
-func (r *report) drain1m() {
+// drainBig: a 450,000-line history (a pod made for it), printed and exit. The issue
+// asks for 1,000,000, but the stand-in kubelet keeps the last 500,000 lines of a
+// container (hack/kubelet: Store.maxLines), so this is the most the bed holds.
+func (r *report) drainBig() {
 	cs, err := client()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
 		return
 	}
-	ns := "bench-drain"
-	if err := historyPod(cs, ns, "bulk-1m", 1_000_000); err != nil {
+	ns := "bench-big"
+	if err := historyPod(cs, ns, "bulk-big", 450_000); err != nil {
 		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
 		return
 	}
 	defer func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) }()
-	r.drainPod(ns, "bulk-1m", 1_000_000)
+	r.drainPod(ns, "bulk-big", 450_000)
 }
 
 // drainPod: the whole history of ns/pod (n lines), printed and exit, by each tool.
