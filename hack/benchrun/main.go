@@ -233,12 +233,12 @@ func (r *report) drainBig() {
 		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
 		return
 	}
-	ns := "bench-big"
+	ns := runNamespace("bench-big")
+	defer cleanup(cs, ns)
 	if err := historyPod(cs, ns, "bulk-big", 450_000); err != nil {
 		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
 		return
 	}
-	defer func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) }()
 	r.drainPod(ns, "bulk-big", 450_000)
 }
 
@@ -361,12 +361,12 @@ func (r *report) many() {
 		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
 		return
 	}
-	ns := "bench-many"
+	ns := runNamespace("bench-many")
+	defer cleanup(cs, ns)
 	if err := manyPods(cs, ns, n); err != nil {
 		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
 		return
 	}
-	defer func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) }()
 	tools := []tool{
 		{"tailui", *tailuiBin, []string{"--plain", "-n", ns, "--tail", "0", "--max-streams", strconv.Itoa(n)}},
 		{"stern", *sternBin, []string{".", "-n", ns, "--tail", "0", "--max-log-requests", strconv.Itoa(n)}},
@@ -394,6 +394,23 @@ func (r *report) many() {
 		fmt.Sprintf("| %d containers followed, plain, peak RSS | %.0f MiB | | %.0f MiB | | %s |", n, ti.rss, st.rss, ratio(ti.rss, st.rss)),
 		fmt.Sprintf("| same, streams delivering within %s | %.0f of %d | | %.0f of %d | | |", *window, ti.extra, n, st.extra, n),
 		fmt.Sprintf("| same, CPU over the window | %.1f s | | %.1f s | | %s |", ti.cpu, st.cpu, ratio(ti.cpu, st.cpu)))
+}
+
+// runNamespace names a namespace of this run: the bed runs no namespace controller,
+// so a deleted namespace stays Terminating and cannot be used again.
+func runNamespace(prefix string) string {
+	return fmt.Sprintf("%s-%d", prefix, startTime.Unix())
+}
+
+var startTime = time.Now()
+
+// cleanup deletes the pods of ns at once (the stand-in kubelet stops their logs)
+// and then ns.
+func cleanup(cs *kubernetes.Clientset, ns string) {
+	ctx := context.Background()
+	zero := int64(0)
+	_ = cs.CoreV1().Pods(ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
+	_ = cs.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
 }
 
 // syncBuffer is a bytes.Buffer safe for the writer goroutine of exec.
