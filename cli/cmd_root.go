@@ -151,7 +151,7 @@ node/NAME follows a node's service logs instead (--node-log, default kubelet).`,
 	fl.BoolVar(&f.keepColor, "keep-log-colors", false, "keep the logs' own SGR colour sequences (all other escapes are always neutralised)")
 
 	fl.StringVar(&f.transport, "transport", "auto", "how to open log streams: auto, websocket, base64 (for proxies that mangle binary frames) or http")
-	fl.IntVar(&f.maxStreams, "max-streams", 100, "most log streams open at once; the rest wait in a queue (0: no cap)")
+	fl.IntVar(&f.maxStreams, "max-streams", defaultMaxStreams(), "most log streams open at once; the rest wait in a queue (0: no cap; the default is what this machine's free memory holds, 100 to 10000)")
 	fl.DurationVar(&f.ping, "ping-interval", 5*time.Second, "WebSocket keep-alive ping interval; a path silent for 3 intervals is redialed")
 	fl.StringVar(&f.debugFile, "debug", "", "write tailui's own diagnostics to this file")
 

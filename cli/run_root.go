@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 
 // runRoot is `tailui [QUERY]`: the TUI on a terminal, plain lines otherwise.
 func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
+	defer startProfiles()()
 	node, isNode := nodeOfQuery(query) // node/NAME: the node's service logs (nodelog_cli.go)
 	if isNode {
 		query = ""
@@ -274,6 +278,108 @@ func boundHistory(lo kube.LogOptions, scrollback int) kube.LogOptions {
 		lo.TailLines = int64(scrollback)
 	}
 	return lo
+}
+
+// The --max-streams default is what the machine can hold: a quarter of the memory
+// available (MemAvailable, or what the cgroup still allows when that is less),
+// divided by what a followed container costs, between a floor and a ceiling.
+// perStreamCost is about twice what hack/bench measures with 500 quiet streams
+// (25 MiB of heap and 9 MiB of stacks, plus the GC's headroom: about 70 KiB a
+// stream; docs/benchmarks.md): a busy stream also holds a read buffer and a batch.
+const (
+	perStreamCost  = 128 << 10
+	minMaxStreams  = 100    // the old fixed default; what any machine holds
+	maxMaxStreams  = 10_000 // beyond it, one process is the wrong tool
+	unknownStreams = 1_000  // where the memory available cannot be read
+)
+
+// defaultMaxStreams returns the --max-streams default for this machine.
+func defaultMaxStreams() int {
+	return maxStreamsFor(memAvailable())
+}
+
+// maxStreamsFor returns the --max-streams default for avail bytes of memory
+// available (0: unknown).
+func maxStreamsFor(avail uint64) int {
+	if avail == 0 {
+		return unknownStreams
+	}
+	return int(min(max(avail/4/perStreamCost, minMaxStreams), maxMaxStreams))
+}
+
+// memAvailable returns the bytes of memory available to tailui on Linux: the
+// kernel's MemAvailable, or the cgroup v2 limit less what the cgroup uses when
+// that is less; 0 elsewhere or when neither can be read.
+func memAvailable() uint64 {
+	var avail uint64
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "MemAvailable:"); ok {
+				if kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64); err == nil {
+					avail = kb << 10
+				}
+				break
+			}
+		}
+	}
+	lim, err1 := os.ReadFile("/sys/fs/cgroup/memory.max")
+	cur, err2 := os.ReadFile("/sys/fs/cgroup/memory.current")
+	if err1 == nil && err2 == nil {
+		l, errL := strconv.ParseUint(strings.TrimSpace(string(lim)), 10, 64) // "max": no limit
+		c, errC := strconv.ParseUint(strings.TrimSpace(string(cur)), 10, 64)
+		if errL == nil && errC == nil && l > c && (avail == 0 || l-c < avail) {
+			avail = l - c
+		}
+	}
+	return avail
+}
+
+// startProfiles writes pprof profiles for measuring (docs/benchmarks.md): a CPU
+// profile to $TAILUI_CPUPROFILE for the whole run, and heap and allocation profiles
+// to $TAILUI_MEMPROFILE when the run ends, or once $TAILUI_MEMPROFILE_AT (a
+// duration) after the start, with the runtime's memory figures on stderr. It returns
+// the function that stops them.
+func startProfiles() (stop func()) {
+	cpu, mem := os.Getenv("TAILUI_CPUPROFILE"), os.Getenv("TAILUI_MEMPROFILE")
+	writeMem := func() {
+		mf, err := os.Create(mem)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(mf, 0)
+			mf.Close()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: warning: TAILUI_MEMPROFILE: %v\n", progName(), err)
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(os.Stderr, "%s: memory: heap in use %d KiB, stacks %d KiB, from the OS %d KiB, %d goroutines\n",
+			progName(), ms.HeapInuse>>10, ms.StackInuse>>10, ms.Sys>>10, runtime.NumGoroutine())
+	}
+	atEnd := mem != ""
+	if d, err := time.ParseDuration(os.Getenv("TAILUI_MEMPROFILE_AT")); err == nil && atEnd {
+		time.AfterFunc(d, func() { runtime.GC(); writeMem() })
+		atEnd = false
+	}
+	var cf *os.File
+	if cpu != "" {
+		var err error
+		if cf, err = os.Create(cpu); err == nil {
+			err = pprof.StartCPUProfile(cf)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: warning: TAILUI_CPUPROFILE: %v\n", progName(), err)
+			cf = nil
+		}
+	}
+	return func() {
+		if cf != nil {
+			pprof.StopCPUProfile()
+			cf.Close()
+		}
+		if atEnd {
+			writeMem()
+		}
+	}
 }
 
 // colorWanted decides --color: auto means a terminal on stdout, NO_COLOR unset and

@@ -690,6 +690,9 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 		ws.dial = withKeepAlive(ws.dial, logKeepAlive)
 		s.ws = ws
 	}
+	if err := waitOpen(ctx, s.client); err != nil {
+		return nil // ctx ends sooner than the turn comes: the stream is stopping
+	}
 	dialer := *s.ws
 	dialer.protocols = []string{proto}
 	u := s.logRequest(plo).URL
@@ -724,7 +727,6 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(dead)) })
 	defer keepAlive(ctx, conn, ping)()
 
-	buf := make([]byte, 64<<10)
 	var dec []byte
 	for {
 		mt, r, err := conn.NextReader()
@@ -740,6 +742,10 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 			return fmt.Errorf("stream broke: %w", err)
 		}
 		_ = conn.SetReadDeadline(time.Now().Add(dead))
+		// The read buffer is lent for one frame: a stream waiting for its next frame
+		// holds none (the splitter copies what it keeps of a chunk).
+		bp := readBufs.Get().(*[]byte)
+		buf := *bp
 		for {
 			n, rerr := r.Read(buf)
 			if n > 0 {
@@ -767,11 +773,19 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 				return fmt.Errorf("stream broke: %w", rerr)
 			}
 		}
+		readBufs.Put(bp)
 		d.flush()
 	}
 }
 
+// readBufs lends the read loop its 64 KiB buffer one frame at a time, so that 500
+// quiet streams do not pin 32 MiB (docs/benchmarks.md).
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
 func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer) error {
+	if err := waitOpen(ctx, s.client); err != nil {
+		return nil // ctx ends sooner than the turn comes: the stream is stopping
+	}
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := s.waitFirstByte(hctx, cancel, d)
@@ -882,6 +896,7 @@ type deliverer struct {
 	resume   *stream.PodResume
 	split    stream.Splitter
 	batch    []stream.Line
+	batchCap int // the length of the last batch: the capacity of the next
 	sess     session
 	resuming bool
 	skipped  int // repeats dropped on resume
@@ -961,6 +976,9 @@ func (d *deliverer) line(raw []byte) {
 	if ok {
 		d.resume.Observe(t)
 	}
+	if d.batch == nil {
+		d.batch = make([]stream.Line, 0, max(d.batchCap, 1))
+	}
 	d.batch = append(d.batch, stream.Line{Origin: d.s.origin, Time: t,
 		Text: stream.Sanitize(rest, stream.SanitizeOptions{KeepSGR: d.s.opts.KeepSGR})})
 	d.sess.lines++
@@ -974,33 +992,51 @@ func (d *deliverer) flush() {
 		return
 	}
 	d.sink.Lines(d.batch)
+	// The sink owns the batch. The next one is made when its first line comes, the
+	// size of this one: a busy stream allocates once per batch (not the doubling
+	// of append) and a quiet one holds nothing between frames.
+	d.batchCap = len(d.batch)
 	d.batch = nil
 }
 
 // keepAlive pings conn every interval (the API server sends no pings of its own, so
 // client pings are the only way to notice a dead path) and closes it when ctx ends.
-// The returned stop closes conn and waits for the pinger to finish.
+// The returned stop closes conn and waits for a ping in flight. The pings run from
+// a timer and ctx's end from context.AfterFunc, not from a goroutine per stream
+// that would sit in a select for the stream's whole life (docs/benchmarks.md).
 func keepAlive(ctx context.Context, conn *gws.Conn, interval time.Duration) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				_ = conn.Close()
-				return
-			case <-done:
-				return
-			case <-t.C:
-				if conn.WriteControl(gws.PingMessage, nil, time.Now().Add(interval)) != nil {
-					return
-				}
-			}
+	var (
+		mu      sync.Mutex
+		stopped bool
+		wg      sync.WaitGroup
+		t       *time.Timer
+	)
+	t = time.AfterFunc(interval, func() {
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
+			return
 		}
-	}()
-	return func() { close(done); _ = conn.Close(); wg.Wait() }
+		wg.Add(1)
+		mu.Unlock()
+		defer wg.Done()
+		if conn.WriteControl(gws.PingMessage, nil, time.Now().Add(interval)) != nil {
+			return
+		}
+		mu.Lock()
+		if !stopped {
+			t.Reset(interval)
+		}
+		mu.Unlock()
+	})
+	unhook := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	return func() {
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
+		unhook()
+		_ = conn.Close()
+		wg.Wait()
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	gws "github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -131,6 +132,33 @@ type wsDialer struct {
 // logKeepAlive is the TCP keep-alive of sockets that may wait long for their first
 // byte (pod logs): the peer's kernel answers the probes while its program waits, so
 // a path that died is noticed within about Idle+Interval*Count without any request.
+// Stream opens are paced per client: a log request bypasses client-go's rate
+// limiter (it is dialed here, not sent through the clientset), and 5,000 streams
+// opening (or reopening after the API server restarted) at once would storm the
+// API server with TLS handshakes and authentications. StreamOpenRate a second, in
+// bursts of StreamOpenBurst: the first screenful opens at once, 500 streams in
+// about 5 s.
+const (
+	StreamOpenRate  = 100
+	StreamOpenBurst = 50
+)
+
+// openLimits holds each Client's limiter of stream opens (*Client -> *rate.Limiter).
+var openLimits sync.Map
+
+// waitOpen waits until c may open another log stream, or ctx ends.
+func waitOpen(ctx context.Context, c *Client) error {
+	v, ok := openLimits.Load(c)
+	if !ok {
+		v, _ = openLimits.LoadOrStore(c, rate.NewLimiter(StreamOpenRate, StreamOpenBurst))
+	}
+	return v.(*rate.Limiter).Wait(ctx)
+}
+
+// wsWriteBuffers lends gorilla a write buffer only while a data frame is written
+// (never, for log streams: pings are control frames), instead of one per connection.
+var wsWriteBuffers = new(sync.Pool)
+
 var logKeepAlive = net.KeepAliveConfig{Enable: true, Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 3}
 
 // withKeepAlive returns dial (nil: a plain dialer) with TCP keep-alive probes set by
@@ -163,7 +191,11 @@ func newKubeWSDialer(cfg *rest.Config) (*wsDialer, error) {
 	if proxy == nil {
 		proxy = utilnet.NewProxierWithNoProxyCIDR(http.ProxyFromEnvironment)
 	}
-	d := &wsDialer{tls: tlsConfig, proxy: proxy, readBuffer: 64 << 10}
+	// A small read buffer: gorilla peeks frame headers through it, and a frame's
+	// payload is read straight into the caller's (pooled) buffer once it is empty,
+	// so a bigger one would only cost memory per stream (64 KiB each, 32 MiB at 500
+	// streams; docs/benchmarks.md).
+	d := &wsDialer{tls: tlsConfig, proxy: proxy, readBuffer: 4 << 10}
 	if tc.DialHolder != nil {
 		d.dial = tc.DialHolder.Dial
 	}
@@ -244,6 +276,7 @@ func (rt *wsRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		NetDialContext:   rt.d.dial,
 		HandshakeTimeout: 30 * time.Second,
 		ReadBufferSize:   rt.d.readBuffer,
+		WriteBufferPool:  wsWriteBuffers,
 		Subprotocols:     rt.d.protocols,
 	}
 	if rt.d.untimed {

@@ -101,6 +101,16 @@ func (r *Ring[T]) Abs(a int64) (T, bool) {
 	return r.buf[r.pos(int(a-r.first))], true
 }
 
+// Ptr returns a pointer to the value at absolute index a, or nil when r no longer
+// holds it: a look without a copy. The pointer is valid until the next Push,
+// PushSlice or Reset.
+func (r *Ring[T]) Ptr(a int64) *T {
+	if a < r.first || a >= r.first+int64(r.n) {
+		return nil
+	}
+	return &r.buf[r.pos(int(a-r.first))]
+}
+
 // All iterates over the values held, oldest first, with their absolute indexes.
 // Pushing while iterating is not allowed.
 func (r *Ring[T]) All() iter.Seq2[int64, T] {

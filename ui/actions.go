@@ -100,9 +100,9 @@ func (p *pane) clipboardText(abses []int64) (text string, n, cut int) {
 		}
 		// The buffer holds sanitised text; clean again so that nothing but
 		// printable text can reach the clipboard whatever a source did.
-		t := e.plain
-		if e.line.Kind.IsMarker() {
-			t = "── " + markerText(e.line, e.plain) + " ──"
+		t := e.plain()
+		if e.kind.IsMarker() {
+			t = "── " + markerText(e.line(), e.plain()) + " ──"
 		}
 		t = clean(t)
 		lines = append(lines, t)
@@ -164,13 +164,13 @@ func (p *pane) save(path string) tea.Cmd {
 	if len(p.buf.marks) > 0 {
 		for _, abs := range p.buf.marks {
 			if e, ok := p.buf.get(abs); ok {
-				lines = append(lines, e.line)
+				lines = append(lines, e.line())
 			}
 		}
 	} else {
 		lines = make([]stream.Line, 0, p.buf.kept())
 		for _, e := range p.buf.ring.All() {
-			lines = append(lines, e.line)
+			lines = append(lines, e.line())
 		}
 	}
 	n := len(lines)

@@ -32,7 +32,7 @@ func TestContextToggle(t *testing.T) {
 	var got []string
 	for k := range p.buf.count() {
 		e, _ := p.buf.get(p.buf.absAt(k))
-		got = append(got, strings.TrimPrefix(e.plain, "line "))
+		got = append(got, strings.TrimPrefix(e.plain(), "line "))
 	}
 	if want := "7 8 9 10 HIT 11 12 13 14 HIT 15 16 17 27 28 29 30 HIT 31 32 33"; strings.Join(got, " ") != want {
 		t.Errorf("with context:\n got %s\nwant %s", strings.Join(got, " "), want)
@@ -73,23 +73,23 @@ func TestSearchKeepsItsPlaceWhenTheFilterChanges(t *testing.T) {
 		press(m, "N") // back to n=99, far above the screen
 	}
 	cur := p.cur
-	if e, _ := p.buf.get(cur); !strings.Contains(e.plain, "n=99 ") {
-		t.Fatalf("current match %q", e.plain)
+	if e, _ := p.buf.get(cur); !strings.Contains(e.plain(), "n=99 ") {
+		t.Fatalf("current match %q", e.plain())
 	}
 	// A filter that hides n=99 (info): the next match (n=100) is current, on screen.
 	press(m, "&")
 	typeText(m, "level>=warn")
 	press(m, "enter")
-	if e, _ := p.buf.get(p.cur); !strings.Contains(e.plain, "n=100 ") {
-		t.Errorf("after the filter, current match %q, want n=100", e.plain)
+	if e, _ := p.buf.get(p.cur); !strings.Contains(e.plain(), "n=100 ") {
+		t.Errorf("after the filter, current match %q, want n=100", e.plain())
 	}
 	if first, last, _ := p.visibleRange(); p.cur < first || p.cur > last {
 		t.Errorf("the current match is not on screen")
 	}
 	// Removing the filter keeps it current and on screen.
 	press(m, "c", "D")
-	if e, _ := p.buf.get(p.cur); !strings.Contains(e.plain, "n=100 ") {
-		t.Errorf("after removing the filter, current match %q", e.plain)
+	if e, _ := p.buf.get(p.cur); !strings.Contains(e.plain(), "n=100 ") {
+		t.Errorf("after removing the filter, current match %q", e.plain())
 	}
 	if first, last, _ := p.visibleRange(); p.cur < first || p.cur > last {
 		t.Errorf("the current match is not on screen after the filter went")

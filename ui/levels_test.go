@@ -33,7 +33,7 @@ func spotText(p *pane) string {
 	if !ok {
 		return ""
 	}
-	return e.plain
+	return e.plain()
 }
 
 func TestLevelJumps(t *testing.T) {

@@ -654,7 +654,7 @@ func (p *pane) followID() tea.Cmd {
 		return statusCmd("no line to take an ID from", true)
 	}
 	e, _ := p.buf.get(abs)
-	field, value := lineID(e.plain)
+	field, value := lineID(e.plain())
 	if value == "" {
 		return statusCmd("no ID in this line (a trace_id, request_id or span_id field, a UUID or a long hex value)", true)
 	}
@@ -693,7 +693,7 @@ func (p *pane) jumpTime(value string) tea.Cmd {
 	p.invalidate()
 	p.reveal(abs)
 	e, _ := p.buf.get(abs)
-	return statusCmd(fmt.Sprintf("the nearest line to %s is at %s", t.In(p.c.loc).Format("2006-01-02 15:04:05"), e.line.Time.In(p.c.loc).Format("15:04:05.000")), false)
+	return statusCmd(fmt.Sprintf("the nearest line to %s is at %s", t.In(p.c.loc).Format("2006-01-02 15:04:05"), e.time().In(p.c.loc).Format("15:04:05.000")), false)
 }
 
 // minLevels is the order L cycles the minimum level through.

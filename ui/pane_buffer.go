@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -10,38 +11,121 @@ import (
 )
 
 // entry is one line in a pane's buffer, with what is measured once when it
-// arrives so that drawing never measures it again.
+// arrives so that drawing never measures it again. It is 64 bytes (the
+// stream.Line it comes from is 64 alone): the time is kept as Unix nanoseconds
+// and the text a line is drawn and searched with is kept only when it differs
+// from the line's own (BenchmarkBytesPerLine).
 type entry struct {
-	line stream.Line
-	// text is Line.Text with tabs expanded; it holds SGR sequences only when
-	// the source kept the line's own colours.
-	text string
-	// plain is text without SGR sequences (the same string when there are
-	// none): what search, filters and level detection look at.
-	plain            string
-	width            int32 // display width of text in cells
+	origin *stream.Origin
+	ts     int64 // Line.Time in Unix nanoseconds; noTime when the source gave none
+	// src is Line.Text. alt holds what is drawn and searched when that differs:
+	// with tabs expanded (entTabs) and without SGR sequences (entSGR: the source
+	// kept the line's own colours); with both, the drawn text then the plain one,
+	// cut at aux.
+	src, alt string
+	// aux is Line.Count for a marker; for a log line with tabs and SGR both, the
+	// length of the drawn text in alt.
+	aux              int32
+	width            int32  // display width of the drawn text in cells
+	lvlStart, lvlEnd uint16 // byte span of the level token in plain (0, 0: none)
+	kind             stream.Kind
 	lvl              level
-	lvlStart, lvlEnd int32 // byte span of the level token in plain
+	flags            uint8
+	filled           stream.Filled // Line.Filled: spliced in from another source
 }
+
+// Entry flags.
+const (
+	entTabs uint8 = 1 << iota // alt has the tabs of src expanded
+	entSGR                    // src has SGR sequences; alt has them stripped
+)
+
+// noTime stands for the zero time.Time in entry.ts.
+const noTime = math.MinInt64
 
 // tabWidth is the distance between tab stops when expanding tabs.
 const tabWidth = 8
 
 func newEntry(l stream.Line) entry {
-	e := entry{line: l, text: l.Text}
-	if strings.IndexByte(e.text, '\t') >= 0 {
-		e.text = expandTabs(e.text)
+	e := entry{origin: l.Origin, ts: noTime, src: l.Text, kind: l.Kind, filled: l.Filled}
+	if !l.Time.IsZero() {
+		e.ts = l.Time.UnixNano()
 	}
-	e.plain = e.text
-	if strings.IndexByte(e.text, '\x1b') >= 0 {
-		e.plain = ansi.Strip(e.text)
+	if l.Kind != stream.KindLog {
+		e.aux = int32(min(l.Count, math.MaxInt32))
 	}
-	e.width = int32(measure(e.plain))
+	text := l.Text
+	if strings.IndexByte(text, '\t') >= 0 {
+		text = expandTabs(text)
+		e.flags |= entTabs
+	}
+	plain := text
+	if strings.IndexByte(text, '\x1b') >= 0 {
+		plain = ansi.Strip(text)
+		e.flags |= entSGR
+	}
+	switch e.flags {
+	case entTabs:
+		e.alt = text
+	case entSGR:
+		e.alt = plain
+	case entTabs | entSGR:
+		e.alt, e.aux = text+plain, int32(len(text))
+	}
+	e.width = int32(measure(plain))
 	if l.Kind == stream.KindLog {
-		lv, a, b := detectLevel(e.plain)
-		e.lvl, e.lvlStart, e.lvlEnd = lv, int32(a), int32(b)
+		lv, a, b := detectLevel(plain)
+		e.lvl = lv
+		if b <= math.MaxUint16 {
+			e.lvlStart, e.lvlEnd = uint16(a), uint16(b)
+		}
 	}
 	return e
+}
+
+// text is what is drawn: the line's text with tabs expanded; it holds SGR
+// sequences only when the source kept the line's own colours.
+func (e *entry) text() string {
+	switch e.flags {
+	case entTabs:
+		return e.alt
+	case entTabs | entSGR:
+		return e.alt[:e.aux]
+	}
+	return e.src
+}
+
+// plain is text without SGR sequences (the same string when there are none):
+// what search, filters and level detection look at.
+func (e *entry) plain() string {
+	switch e.flags {
+	case entTabs, entSGR:
+		return e.alt
+	case entTabs | entSGR:
+		return e.alt[e.aux:]
+	}
+	return e.src
+}
+
+// time returns the line's time; zero when the source gave none.
+func (e *entry) time() time.Time {
+	if e.ts == noTime {
+		return time.Time{}
+	}
+	return time.Unix(0, e.ts).UTC()
+}
+
+// count returns a marker's Line.Count.
+func (e *entry) count() int {
+	if e.kind == stream.KindLog {
+		return 0
+	}
+	return int(e.aux)
+}
+
+// line returns the stream.Line the entry was made from.
+func (e *entry) line() stream.Line {
+	return stream.Line{Origin: e.origin, Time: e.time(), Text: e.src, Kind: e.kind, Count: e.count(), Filled: e.filled}
 }
 
 // measure returns the display width of s, without escape sequences.
@@ -116,6 +200,7 @@ type buffer struct {
 	ring *stream.Ring[entry]
 
 	filter *stream.Filter
+	where  []*stream.Where // the filter's --where expressions
 	// levels counts the kept lines of each level (what the title shows).
 	levels [numLevels]int
 	// marks are the absolute indexes of the marked lines, in order.
@@ -146,7 +231,24 @@ func (b *buffer) dropped() int64 { return b.ring.Dropped() }
 
 // passes reports whether e is shown under the current filter.
 func (b *buffer) passes(e *entry) bool {
-	return b.filter.KeepText(&e.line, e.plain)
+	// stream.Filter.KeepText, without building a Line unless a --where needs one.
+	if e.kind != stream.KindLog {
+		return true
+	}
+	if !b.filter.Match(e.plain()) {
+		return false
+	}
+	if len(b.where) == 0 {
+		return true
+	}
+	l := e.line()
+	l.Text = e.plain()
+	for _, w := range b.where {
+		if !w.Match(&l) {
+			return false
+		}
+	}
+	return true
 }
 
 // push adds a line and reports whether it is visible.
@@ -159,13 +261,16 @@ func (b *buffer) push(e entry) bool {
 	b.levels[e.lvl]++
 	b.ring.Push(e)
 	abs := b.ring.Total() - 1
+	// Look at the line where the ring keeps it: a pointer to e would move e to the
+	// heap, one allocation per line.
+	ep := b.ring.Ptr(abs)
 	if !b.filtered {
-		if b.search != nil && b.search.Match(e.plain) {
+		if b.search != nil && b.search.Match(ep.plain()) {
 			b.matches = append(b.matches, abs)
 		}
 		return true
 	}
-	return b.addVisible(abs, &e, true)
+	return b.addVisible(abs, ep, true)
 }
 
 // addVisible decides whether the line at abs, the newest considered so far, is
@@ -174,12 +279,12 @@ func (b *buffer) push(e entry) bool {
 func (b *buffer) addVisible(abs int64, e *entry, search bool) bool {
 	show := func(a int64, e *entry) {
 		b.vis = append(b.vis, a)
-		if search && b.search != nil && b.search.Match(e.plain) {
+		if search && b.search != nil && b.search.Match(e.plain()) {
 			b.matches = append(b.matches, a)
 		}
 	}
 	switch {
-	case e.line.Kind != stream.KindLog:
+	case e.kind != stream.KindLog:
 		show(abs, e) // markers always show and start no context
 	case b.passes(e):
 		if b.context > 0 {
@@ -188,8 +293,8 @@ func (b *buffer) addVisible(abs int64, e *entry, search bool) bool {
 				from = max(from, b.vis[n-1]+1)
 			}
 			for a := from; a < abs; a++ {
-				if ce, ok := b.ring.Abs(a); ok {
-					show(a, &ce)
+				if ce := b.ring.Ptr(a); ce != nil {
+					show(a, ce)
 				}
 			}
 		}
@@ -206,7 +311,7 @@ func (b *buffer) addVisible(abs int64, e *entry, search bool) bool {
 
 // isContext reports whether e is shown only as context of a line that passes.
 func (b *buffer) isContext(e *entry) bool {
-	return b.filtered && b.context > 0 && e.line.Kind == stream.KindLog && !b.passes(e)
+	return b.filtered && b.context > 0 && e.kind == stream.KindLog && !b.passes(e)
 }
 
 // setContext sets the lines of context and rebuilds the visible index.
@@ -239,6 +344,12 @@ func trimBelow(s []int64, first int64) []int64 {
 // setFilter replaces the filter and rebuilds the visible index.
 func (b *buffer) setFilter(include, exclude []string, where []*stream.Where) {
 	b.filter = stream.NewFilter(include, exclude, where...)
+	b.where = b.where[:0]
+	for _, w := range where {
+		if w != nil {
+			b.where = append(b.where, w)
+		}
+	}
 	b.filtered = !b.filter.Empty()
 	b.rebuildVisible()
 	b.rebuildMatches()
@@ -250,8 +361,8 @@ func (b *buffer) rebuildVisible() {
 	if !b.filtered {
 		return
 	}
-	for abs, e := range b.ring.All() {
-		b.addVisible(abs, &e, false)
+	for abs := b.ring.First(); abs < b.ring.Total(); abs++ {
+		b.addVisible(abs, b.ring.Ptr(abs), false)
 	}
 }
 
@@ -268,14 +379,14 @@ func (b *buffer) rebuildMatches() {
 	}
 	if !b.filtered {
 		for abs, e := range b.ring.All() {
-			if b.search.Match(e.plain) {
+			if b.search.Match(e.plain()) {
 				b.matches = append(b.matches, abs)
 			}
 		}
 		return
 	}
 	for _, abs := range b.vis {
-		if e, ok := b.ring.Abs(abs); ok && b.search.Match(e.plain) {
+		if e, ok := b.ring.Abs(abs); ok && b.search.Match(e.plain()) {
 			b.matches = append(b.matches, abs)
 		}
 	}
@@ -347,7 +458,7 @@ func (b *buffer) levelFrom(abs int64, forward bool, min level) (int64, bool) {
 	}
 	for ; k >= 0 && k < b.count(); k += step {
 		a := b.absAt(k)
-		if e, ok := b.get(a); ok && e.line.Kind == stream.KindLog && e.lvl >= min {
+		if e, ok := b.get(a); ok && e.kind == stream.KindLog && e.lvl >= min {
 			return a, true
 		}
 	}
@@ -418,10 +529,10 @@ func (b *buffer) nearestTime(t time.Time) (int64, bool) {
 	for k, n := 0, b.count(); k < n; k++ {
 		abs := b.absAt(k)
 		e, ok := b.get(abs)
-		if !ok || e.line.Time.IsZero() {
+		if !ok || e.ts == noTime {
 			continue
 		}
-		d := e.line.Time.Sub(t)
+		d := e.time().Sub(t)
 		if d < 0 {
 			d = -d
 		}

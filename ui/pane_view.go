@@ -68,7 +68,7 @@ func (p *pane) rowCount(abs int64) int {
 		return 1
 	}
 	if p.pretty == prettyOff {
-		if e, ok := p.buf.get(abs); ok && !e.line.Kind.IsMarker() && p.prefixWidth()+int(e.width) <= p.width {
+		if e, ok := p.buf.get(abs); ok && !e.kind.IsMarker() && p.prefixWidth()+int(e.width) <= p.width {
 			return 1
 		}
 	}
@@ -320,8 +320,8 @@ func (p *pane) formatTime(abs int64, t time.Time) string {
 	case TimestampsSinceMark:
 		s = "-"
 		if m, ok := p.buf.markBefore(abs); ok {
-			if me, ok := p.buf.get(m); ok && !me.line.Time.IsZero() {
-				s = relativeTime(me.line.Time.Sub(t))
+			if me, ok := p.buf.get(m); ok && !me.time().IsZero() {
+				s = relativeTime(me.time().Sub(t))
 			}
 		}
 	case TimestampsLocal:
@@ -407,30 +407,30 @@ func (p *pane) renderEntry(abs int64, e *entry) []string {
 	}
 	prefix := 0
 	if p.ts != TimestampsOff {
-		w.write(p.formatTime(abs, e.line.Time), st.pTimestamp)
+		w.write(p.formatTime(abs, e.time()), st.pTimestamp)
 		w.write(" ", "")
 		prefix += timestampWidth(p.ts) + 1
 	}
 	if p.showTags() {
 		var op paint
-		if e.line.Origin != nil {
-			op = st.originPaint(e.line.Origin.ID)
+		if e.origin != nil {
+			op = st.originPaint(e.origin.ID)
 		}
-		w.write(p.tag(e.line.Origin), op)
+		w.write(p.tag(e.origin), op)
 		w.write(" ", "")
 		prefix += p.tagWidth + 1
 	}
 	w.indent = prefix
-	if e.line.Kind.IsMarker() {
+	if e.kind.IsMarker() {
 		p.writeMarker(w, abs, e, prefix)
 		return w.finish()
 	}
 	if !p.wrap {
 		w.skip, w.skipped = p.xoff, 0
 	}
-	if e.line.Filled != stream.NotFilled {
+	if e.filled != stream.NotFilled {
 		// Spliced in from another source to fill a gap: a faint tag says which.
-		w.write("["+e.line.Filled.String()+"] ", st.pTimestamp)
+		w.write("["+e.filled.String()+"] ", st.pTimestamp)
 	}
 	p.writeBody(w, abs, e)
 	return w.finish()
@@ -440,7 +440,7 @@ func (p *pane) renderEntry(abs int64, e *entry) []string {
 // its level coloured, search matches and highlights on top.
 func (p *pane) writeBody(w *rowWriter, abs int64, e *entry) {
 	st := p.c.styles
-	plain := e.plain
+	plain := e.plain()
 	var base []span
 	pretty := false
 	if p.pretty != prettyOff {
@@ -453,9 +453,9 @@ func (p *pane) writeBody(w *rowWriter, abs int64, e *entry) {
 		base = []span{{int(e.lvlStart), int(e.lvlEnd), st.pLevel[e.lvl]}}
 	}
 	over := p.overlays(abs, plain)
-	if !pretty && len(over) == 0 && e.text != e.plain {
+	if !pretty && len(over) == 0 && e.flags&entSGR != 0 {
 		// The source kept the line's own colours; show them as they are.
-		w.write(e.text, "")
+		w.write(e.text(), "")
 		return
 	}
 	for _, s := range overlay(plain, base, over) {
@@ -496,10 +496,10 @@ func (p *pane) overlays(abs int64, plain string) []span {
 func (p *pane) writeMarker(w *rowWriter, abs int64, e *entry, prefix int) {
 	st := p.c.styles
 	pt := st.pMarker
-	if e.line.Kind == stream.KindError {
+	if e.kind == stream.KindError {
 		pt = st.pMarkerError
 	}
-	head := "── " + markerText(e.line, e.plain) + " "
+	head := "── " + markerText(e.line(), e.plain()) + " "
 	s := head + strings.Repeat("─", max(p.width-prefix-measure(head), 2))
 	for _, sg := range overlay(s, []span{{0, len(s), pt}}, p.overlays(abs, s)) {
 		w.write(sg.text, sg.p)

@@ -39,7 +39,7 @@ func lastShown(p *pane) string {
 		return ""
 	}
 	e, _ := p.buf.get(last)
-	return e.plain
+	return e.plain()
 }
 
 func firstShown(p *pane) string {
@@ -48,7 +48,7 @@ func firstShown(p *pane) string {
 		return ""
 	}
 	e, _ := p.buf.get(first)
-	return e.plain
+	return e.plain()
 }
 
 func TestFollowAndPause(t *testing.T) {
@@ -161,19 +161,19 @@ func TestSearch(t *testing.T) {
 	}
 	// The newest match is not on screen (lines 77..99 are): it was revealed.
 	e, _ := p.buf.get(p.cur)
-	if e.plain != "line 19" {
-		t.Errorf("current match %q, want line 19", e.plain)
+	if e.plain() != "line 19" {
+		t.Errorf("current match %q, want line 19", e.plain())
 	}
 	if p.follow {
 		t.Error("revealing a match off screen should pause")
 	}
 	press(m, "N")
-	if e, _ := p.buf.get(p.cur); e.plain != "line 18" {
-		t.Errorf("after N current is %q, want line 18", e.plain)
+	if e, _ := p.buf.get(p.cur); e.plain() != "line 18" {
+		t.Errorf("after N current is %q, want line 18", e.plain())
 	}
 	press(m, "n", "n")
-	if e, _ := p.buf.get(p.cur); e.plain != "line 19" {
-		t.Errorf("after n n current is %q, want line 19 (no wrap past the last)", e.plain)
+	if e, _ := p.buf.get(p.cur); e.plain() != "line 19" {
+		t.Errorf("after n n current is %q, want line 19 (no wrap past the last)", e.plain())
 	}
 	if !strings.Contains(p.titleBar(), "10/10") {
 		t.Errorf("title %q lacks 10/10", p.titleBar())
