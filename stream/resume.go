@@ -28,6 +28,7 @@ type PodResume struct {
 	last    int64      // second of the last timed line delivered
 	has     bool       // a timed line was delivered
 	latest  time.Time  // the latest time delivered
+	first   time.Time  // the first time delivered: the opening second is delivered only from it on
 	untimed bool       // a line without a time was delivered at or after second last
 	anchor  time.Time  // where to resume while no timed line was delivered (zero: none)
 
@@ -50,6 +51,9 @@ func (r *PodResume) Observe(t time.Time) {
 		return
 	}
 	s := t.Unix()
+	if !r.has {
+		r.first = t
+	}
 	if r.has && s > r.last {
 		r.untimed = false // the untimed lines belong to earlier seconds
 	}
@@ -133,7 +137,10 @@ func (r *PodResume) Begin() (exact bool) {
 // were delivered. A line older than that second cannot be new here (the server was
 // asked for nothing older): it is dropped and counted in Anomalies. A line later
 // than anything delivered ends the repeats early, which means the log lost lines
-// while the stream was down (rotation); Short then reports true. Lines without a time
+// while the stream was down (rotation); Short then reports true. The first request
+// may have started inside a second (tailLines, --tail 0, sinceSeconds): the lines of
+// that second before the first one delivered were never asked for, come again on a
+// resume from that second, and are dropped without counting as repeats. Lines without a time
 // (the zero t) are never dropped. Once a line is new, Skip reports false for the rest
 // of the stream.
 func (r *PodResume) Skip(t time.Time) bool {
@@ -149,6 +156,9 @@ func (r *PodResume) Skip(t time.Time) bool {
 			r.short = true
 			r.skipping = false
 			return false
+		}
+		if t.Before(r.first) && t.Unix() == r.first.Unix() {
+			return true // before the first request's start, in its second: never delivered
 		}
 		r.left--
 		return true

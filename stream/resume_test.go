@@ -58,6 +58,8 @@ func TestPodResume(t *testing.T) {
 		{"untimed in an earlier second is fine", "d 10.1 ; d - ; d 11.0 ; b ; s 11.0 ; n 11.1"},
 		{"only untimed lines", "d - ; since - ; b! ; n 10.0"},
 		{"untimed line received is never skipped", "d 10.1 ; b ; n - ; s 10.1 ; n 10.2"},
+		{"the first request began inside the second (--tail 0, tailLines)", "d 10.5 ; d 10.6 ; since 10 ; b ; s 10.1 ; s 10.3 ; resuming ; s 10.5 ; s 10.6 ; n 10.7 ; !short"},
+		{"only the opening second starts late", "d 10.5 ; d 11.1 ; d 11.2 ; since 11 ; b ; s 11.1 ; s 11.2 ; n 11.3"},
 		{"new second ends resume", "d 10.1 ; d 10.2 ; b ; s 10.1 ; n 11.0 ; short ; n 10.2"},
 	}
 	for _, tt := range tests {
