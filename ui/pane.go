@@ -10,7 +10,6 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -392,7 +391,7 @@ func (p *pane) viewRows() []string {
 	rows = append(rows, p.titleBar())
 	if p.showRates {
 		r := p.ratesRow()
-		rows = append(rows, padRight(ansi.Truncate(r, p.width, ""), p.width, min(lipgloss.Width(r), p.width)))
+		rows = append(rows, cutRow(r, p.width))
 	}
 	rows = append(rows, p.contentRows()...)
 	if p.rulesOpen {

@@ -8,7 +8,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -344,7 +343,7 @@ func (p *pane) acceptInput() tea.Cmd {
 // inputView draws the prompt row.
 func (p *pane) inputView() string {
 	v := p.input.View()
-	return padRight(ansi.Truncate(v, p.width, ""), p.width, min(lipgloss.Width(v), p.width))
+	return cutRow(v, p.width)
 }
 
 // rulesRows draws the list of filters and highlights.
@@ -366,7 +365,7 @@ func (p *pane) rulesRows() []string {
 		rows = append(rows, line)
 	}
 	for i, r := range rows {
-		rows[i] = padRight(ansi.Truncate(r, p.width, "…"), p.width, min(lipgloss.Width(r), p.width))
+		rows[i] = fitRow(r, p.width)
 	}
 	return rows
 }

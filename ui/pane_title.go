@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -229,20 +227,5 @@ func (p *pane) titleBar() string {
 		b.WriteString(bar.Render(strings.Repeat(" ", gap)))
 	}
 	b.WriteString(badge.Render(right))
-	s := b.String()
-	if lipgloss.Width(s) > w {
-		s = ansi.Truncate(s, w, "…")
-	}
-	return padRight(s, w, lipgloss.Width(s))
-}
-
-// truncateTo cuts s to at most w cells with an ellipsis.
-func truncateTo(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if measure(s) <= w {
-		return s
-	}
-	return ansi.Truncate(s, w, "…")
+	return fitRow(b.String(), w)
 }

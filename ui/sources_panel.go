@@ -672,24 +672,6 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// fitRow cuts or pads a styled row to exactly w cells.
-func fitRow(s string, w int) string {
-	n := lipgloss.Width(s)
-	if n > w {
-		s = ansi.Truncate(s, w, "…")
-		n = lipgloss.Width(s)
-	}
-	return padRight(s, w, n)
-}
-
-// finishRows pads rows to exactly h rows of w cells and joins them.
-func finishRows(rows []string, w, h int) string {
-	for len(rows) < h {
-		rows = append(rows, strings.Repeat(" ", w))
-	}
-	return strings.Join(rows[:h], "\n")
-}
-
 // ShortHelp implements help.KeyMap.
 func (sp *sourcesPanel) ShortHelp() []key.Binding {
 	k := sp.c.keys
