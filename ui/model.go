@@ -294,7 +294,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case podsStartedMsg:
 		if msg.warn != nil {
-			m.panel.podsErr = clean(msg.warn.Error())
+			m.panel.setPodsErr(msg.warn)
 		}
 		return m, waitForPods(msg.ch)
 	case podsMsg:
@@ -305,19 +305,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.fatal = msg.err
 			return m, nil
 		}
-		m.panel.podsErr = clean(msg.err.Error())
+		m.panel.setPodsErr(msg.err)
 		return m, nil
 	case podsClosedMsg:
 		return m, nil
 
 	case lokiReadyMsg:
-		m.panel.loki.setCatalog(msg.lc, msg.err)
-		if m.panel.section == sectionLoki {
-			return m, m.panel.loki.activate()
-		}
-		return m, nil
+		return m, m.panel.setLokiCatalog(msg.lc, msg.err)
 	case lokiListMsg:
-		m.panel.loki.setList(msg)
+		m.panel.setLokiList(msg)
 		return m, nil
 
 	case openPanesMsg:
@@ -498,7 +494,7 @@ func (m *Model) openPanes(req openRequest) tea.Cmd {
 		p := newPane(m.nextID, m.c, title, sel, &m.opts)
 		if req.initial {
 			if m.opts.ContextOn {
-				p.buf.context = m.c.contextLines
+				p.initContext(m.c.contextLines)
 			}
 			p.addRules(m.opts.Include, m.opts.Exclude, m.opts.Where)
 		}
@@ -556,7 +552,7 @@ func (m *Model) sourcesOpened(msg sourcesOpenedMsg) tea.Cmd {
 		m.setStatus(fmt.Sprintf("pane %d: nothing to stream", p.id), true)
 		return nil
 	}
-	p.cancel = runSources(m.ctx, p.id, msg.srcs, m.routes, m.hub, m.opts.Now)
+	p.start(runSources(m.ctx, p.id, msg.srcs, m.routes, m.hub, m.opts.Now))
 	m.debugf("pane %d: %d sources", p.id, len(msg.srcs))
 	return nil
 }
@@ -583,23 +579,20 @@ func (m *Model) setFocus(p *pane) {
 func (m *Model) hidePanel() {
 	m.showPanel = false
 	m.target = nil
-	m.panel.hint = ""
+	m.panel.clearHint()
 	m.layout()
 }
 
 // showSources opens the panel over the panes.
 func (m *Model) showSources(hint string) {
 	m.showPanel = true
-	m.panel.hint = hint
-	m.panel.canClose = len(m.panes) > 0
+	m.panel.setHint(hint, len(m.panes) > 0)
 	m.layout()
 }
 
 // closePane stops a pane's sources and removes it.
 func (m *Model) closePane(p *pane) {
-	if p.cancel != nil {
-		p.cancel()
-	}
+	p.stop()
 	m.routes.forget(p.id)
 	leaves := m.tree.leaves()
 	idx := 0
@@ -701,7 +694,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.showPanel || len(m.panes) == 0 {
 		// Letters type into the panel's filter; '?' cannot occur in the names
 		// it filters, so it stays help unless a LogQL query is being typed.
-		if key.Matches(msg, k.Help) && !m.panel.loki.querying {
+		if key.Matches(msg, k.Help) && !m.panel.querying() {
 			m.showHelp, m.helpOffset = true, 0
 			return nil
 		}
@@ -710,7 +703,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	p := m.focus
-	if p != nil && (p.capturesKeys() || p.rulesOpen) {
+	if p != nil && p.takesKeys() {
 		var cmd tea.Cmd
 		m.focus, cmd = p.Update(msg)
 		return cmd
@@ -742,7 +735,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 				m.layout()
 			}
 		}
-	case key.Matches(msg, k.Cancel) && m.zoomed && p != nil && !p.selecting && p.buf.search == nil:
+	case key.Matches(msg, k.Cancel) && m.zoomed && p != nil && !p.ownsCancel():
 		m.zoomed = false
 		m.layout()
 	case key.Matches(msg, k.Zoom):
@@ -819,7 +812,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 			return nil
 		}
 		m.setFocus(p)
-		if msg.Button == tea.MouseLeft && p.showRates && mouse.Y == area.y+1 {
+		if msg.Button == tea.MouseLeft && p.onRatesRow(mouse.Y-area.y) {
 			return p.clickRate(mouse.X - area.x)
 		}
 		if msg.Button == tea.MouseLeft && mouse.Y >= area.y+p.contentTop() {
@@ -983,7 +976,7 @@ func (m *Model) summary() string {
 	}
 	var rate float64
 	for _, p := range m.panes {
-		rate += p.rate
+		rate += p.lineRate()
 	}
 	s := fmt.Sprintf("tailui · %d panes · %s", len(m.panes), formatRate(rate))
 	if len(m.panes) == 1 {
@@ -1007,7 +1000,7 @@ func (m *Model) shortHelp() []key.Binding {
 	}
 	// Help comes first so that it survives truncation on narrow terminals.
 	if m.showPanel || len(m.panes) == 0 {
-		if m.panel.loki.querying {
+		if m.panel.querying() {
 			return m.panel.ShortHelp()
 		}
 		return append(append([]key.Binding{k.Help}, m.panel.ShortHelp()...), k.PanelQuit)

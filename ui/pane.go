@@ -440,3 +440,31 @@ func (p *pane) FullHelp() [][]key.Binding {
 		{k.Wrap, k.Timestamps, k.Pretty, k.Fields, k.Select, k.Copy, k.Save},
 	}
 }
+
+// start records how to stop the pane's sources.
+func (p *pane) start(cancel context.CancelFunc) { p.cancel = cancel }
+
+// stop stops the pane's sources, if they run.
+func (p *pane) stop() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+// initContext sets the context lines of a new pane (--context on).
+func (p *pane) initContext(n int) { p.buf.context = n }
+
+// takesKeys reports whether keys go to the pane before the model: a prompt or
+// the rules list is open.
+func (p *pane) takesKeys() bool { return p.capturesKeys() || p.rulesOpen }
+
+// ownsCancel reports whether esc means something to the pane: a selection or
+// a search to cancel.
+func (p *pane) ownsCancel() bool { return p.selecting || p.buf.search != nil }
+
+// onRatesRow reports whether row y of the pane (0 is the title bar) is the
+// rates row.
+func (p *pane) onRatesRow(y int) bool { return p.showRates && y == 1 }
+
+// lineRate returns the pane's lines per second.
+func (p *pane) lineRate() float64 { return p.rate }

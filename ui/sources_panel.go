@@ -715,3 +715,31 @@ func listMove(msg tea.KeyPressMsg, k *keyMap, cursor, page, n int) (int, bool) {
 	}
 	return cursor, false
 }
+
+// setPodsErr shows why the pods cannot be listed (or a warning about them).
+func (sp *sourcesPanel) setPodsErr(err error) { sp.podsErr = clean(err.Error()) }
+
+// setHint sets the line shown above the list and whether esc returns to the
+// panes.
+func (sp *sourcesPanel) setHint(hint string, canClose bool) {
+	sp.hint, sp.canClose = hint, canClose
+}
+
+// clearHint removes the line shown above the list.
+func (sp *sourcesPanel) clearHint() { sp.hint = "" }
+
+// querying reports whether a LogQL query is being typed in the Loki section.
+func (sp *sourcesPanel) querying() bool { return sp.loki.capturesKeys() }
+
+// setLokiCatalog hands the Loki section its catalog (or why there is none),
+// and activates the section when it is showing.
+func (sp *sourcesPanel) setLokiCatalog(lc LokiCatalog, err error) tea.Cmd {
+	sp.loki.setCatalog(lc, err)
+	if sp.section == sectionLoki {
+		return sp.loki.activate()
+	}
+	return nil
+}
+
+// setLokiList hands the Loki section a list of streams or labels.
+func (sp *sourcesPanel) setLokiList(msg lokiListMsg) { sp.loki.setList(msg) }
