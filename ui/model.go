@@ -124,8 +124,7 @@ type Model struct {
 	zoomed bool
 	nextID paneID
 
-	hub    *stream.Hub
-	routes *routeTable
+	hubs *paneHubs
 
 	status     statusLine
 	help       help.Model
@@ -173,8 +172,7 @@ func New(ctx context.Context, opts Options) *Model {
 		cancel:    cancel,
 		c:         c,
 		theme:     theme,
-		hub:       stream.NewHub(stream.HubOptions{Capacity: opts.HubCapacity, Policy: stream.PolicyDropOldest}),
-		routes:    &routeTable{},
+		hubs:      newPaneHubs(opts.HubCapacity),
 		showPanel: opts.Initial == nil || opts.Initial.IsEmpty(),
 		nextID:    1,
 		debug:     opts.Debug,
@@ -198,7 +196,7 @@ func (m *Model) Init() tea.Cmd {
 	ctx := m.ctx
 	cmds := []tea.Cmd{
 		tick(),
-		waitForBatch(ctx, m.hub, time.Time{}),
+		waitForBatch(ctx, m.hubs, time.Time{}),
 		func() tea.Msg {
 			ch, err := cat.WatchPods(ctx)
 			if err != nil && ch == nil {
@@ -281,8 +279,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case batchMsg:
 		m.c.now = m.opts.Now()
-		m.route(msg.b)
-		return m, tea.Batch(waitForBatch(m.ctx, m.hub, msg.at.Add(m.opts.FrameInterval)), m.scheduleMerge())
+		m.route(msg.batches)
+		return m, tea.Batch(waitForBatch(m.ctx, m.hubs, msg.at.Add(m.opts.FrameInterval)), m.scheduleMerge())
 
 	case mergeTickMsg:
 		m.mergeTick = false
@@ -424,53 +422,27 @@ func (m *Model) setStatus(text string, isErr bool) {
 	}
 }
 
-// route hands a batch to the panes its origins belong to.
-func (m *Model) route(b stream.Batch) {
-	byID := make(map[paneID]*pane, len(m.panes))
-	for _, p := range m.panes {
-		byID[p.id] = p
-	}
-	// Lines come in runs of one origin; consecutive runs of one pane are
-	// handed over together.
-	lines := b.Lines
-	var cur, lastP *pane
-	var lastO *stream.Origin
-	start := 0
-	for i := range lines {
-		if o := lines[i].Origin; o != lastO || i == 0 {
-			lastO, lastP = o, nil
-			if id, ok := m.routes.pane(o); ok {
-				lastP = byID[id]
-			}
-		}
-		if lastP != cur {
-			if cur != nil {
-				cur.receive(lines[start:i], m.c.now)
-			}
-			cur, start = lastP, i
-		}
-	}
-	if cur != nil {
-		cur.receive(lines[start:], m.c.now)
-	}
-	for o, n := range b.Dropped {
-		if id, ok := m.routes.pane(o); ok && byID[id] != nil {
-			byID[id].noteDropped(o, n)
-		}
-	}
-	for _, s := range b.Statuses {
-		id, ok := m.routes.pane(s.Origin)
-		p := byID[id]
-		if !ok || p == nil {
+// route hands each pane its batch. A pane closed since its batch was taken
+// has no hub any more and gets nothing.
+func (m *Model) route(batches []paneBatch) {
+	for _, pb := range batches {
+		p, b := pb.p, pb.b
+		if p.hub == nil {
 			continue
 		}
-		p.setStatus(s)
-		if s.State == stream.StateFailed {
-			name := ""
-			if s.Origin != nil {
-				name = s.Origin.Name + ": "
+		p.receive(b.Lines, m.c.now)
+		for o, n := range b.Dropped {
+			p.noteDropped(o, n)
+		}
+		for _, s := range b.Statuses {
+			p.setStatus(s)
+			if s.State == stream.StateFailed {
+				name := ""
+				if s.Origin != nil {
+					name = s.Origin.Name + ": "
+				}
+				m.setStatus(fmt.Sprintf("pane %d: %sfailed: %s", p.id, name, s.Err), true)
 			}
-			m.setStatus(fmt.Sprintf("pane %d: %sfailed: %s", p.id, name, s.Err), true)
 		}
 	}
 }
@@ -499,6 +471,7 @@ func (m *Model) openPanes(req openRequest) tea.Cmd {
 			p.addRules(m.opts.Include, m.opts.Exclude, m.opts.Where)
 		}
 		m.nextID++
+		p.hub = m.hubs.add(p)
 		m.panes = append(m.panes, p)
 		switch {
 		case gridded:
@@ -542,7 +515,6 @@ func (m *Model) sourcesOpened(msg sourcesOpenedMsg) tea.Cmd {
 	if msg.err != nil {
 		text := clean(msg.err.Error())
 		self := &stream.Origin{ID: fmt.Sprintf("tailui/pane-%d/open", p.id), Name: "open"}
-		m.routes.m.Store(self, p.id)
 		p.ingest([]stream.Line{{Origin: self, Kind: stream.KindError, Text: text, Time: m.c.now}})
 		p.setStatus(stream.Status{Origin: self, State: stream.StateFailed, Err: text, At: m.c.now})
 		m.setStatus(fmt.Sprintf("pane %d: %s", p.id, text), true)
@@ -552,7 +524,7 @@ func (m *Model) sourcesOpened(msg sourcesOpenedMsg) tea.Cmd {
 		m.setStatus(fmt.Sprintf("pane %d: nothing to stream", p.id), true)
 		return nil
 	}
-	p.start(runSources(m.ctx, p.id, msg.srcs, m.routes, m.hub, m.opts.Now))
+	p.start(runSources(m.ctx, p.id, msg.srcs, p.hub, m.opts.Now))
 	m.debugf("pane %d: %d sources", p.id, len(msg.srcs))
 	return nil
 }
@@ -593,7 +565,8 @@ func (m *Model) showSources(hint string) {
 // closePane stops a pane's sources and removes it.
 func (m *Model) closePane(p *pane) {
 	p.stop()
-	m.routes.forget(p.id)
+	m.hubs.remove(p)
+	p.hub = nil
 	leaves := m.tree.leaves()
 	idx := 0
 	for i, l := range leaves {

@@ -51,6 +51,7 @@ type pane struct {
 	title  string
 	sel    Selection
 	cancel context.CancelFunc // stops its sources
+	hub    *stream.Hub        // its sources write here; nil once the pane is closed
 
 	width, height int
 	focused       bool
