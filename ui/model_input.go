@@ -164,7 +164,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 			d.selectRows(m.drag.row, mouse.Y-a.y-d.contentTop())
 		}
 	case tea.MouseReleaseMsg:
-		if m.drag != nil && m.drag.pane.selecting {
+		if m.drag != nil && m.drag.pane.selectingLines() {
 			m.setStatus("lines selected: y copies, esc clears", false)
 		}
 		m.drag = nil

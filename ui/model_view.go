@@ -144,7 +144,7 @@ func (m *Model) shortHelp() []key.Binding {
 		}
 		return append(append([]key.Binding{k.Help}, m.panel.ShortHelp()...), k.PanelQuit)
 	}
-	if m.focus != nil && (m.focus.capturesKeys() || m.focus.rulesOpen) {
+	if m.focus != nil && m.focus.takesKeys() {
 		return m.focus.ShortHelp()
 	}
 	out := []key.Binding{k.Help}

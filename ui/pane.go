@@ -469,3 +469,6 @@ func (p *pane) onRatesRow(y int) bool { return p.showRates && y == 1 }
 
 // lineRate returns the pane's lines per second.
 func (p *pane) lineRate() float64 { return p.rate }
+
+// selectingLines reports whether lines are being selected.
+func (p *pane) selectingLines() bool { return p.selecting }
