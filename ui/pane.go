@@ -242,6 +242,9 @@ func (p *pane) Update(msg tea.Msg) (*pane, tea.Cmd) {
 // so that global keys such as q must not be interpreted.
 func (p *pane) capturesKeys() bool { return p.mode != inputNone }
 
+// handleKey handles a key: the prompt's or the rules list's when open, else
+// one case per key binding, each a call or two (about 120 lines; a table of
+// bindings would hide the order in which they are tried).
 func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.keys
 	if p.mode != inputNone {

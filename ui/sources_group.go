@@ -221,3 +221,90 @@ func groupRows(rows []panelRow, pods []PodInfo, terms []string, expanded map[str
 	}
 	return rows
 }
+
+// items returns what is selected, or the row under the cursor when nothing
+// is.
+func (sp *sourcesPanel) items() []item {
+	var out []item
+	byPod := map[string]int{}
+	addPod := func(p *PodInfo, container string) {
+		if i, ok := byPod[p.Key()]; ok {
+			if container != "" && len(out[i].sel.Pods[0].Containers) > 0 {
+				out[i].sel.Pods[0].Containers = append(out[i].sel.Pods[0].Containers, container)
+				out[i].title = clusterTitle(p.Context, p.Name+" ["+strings.Join(out[i].sel.Pods[0].Containers, ",")+"]")
+			} else if container == "" {
+				out[i].sel.Pods[0].Containers = nil
+				out[i].title = clusterTitle(p.Context, p.Name)
+			}
+			return
+		}
+		ref := PodRef{Context: p.Context, Namespace: p.Namespace, Name: p.Name}
+		title := p.Name
+		if container != "" {
+			ref.Containers = []string{container}
+			title += " [" + container + "]"
+		}
+		title = clusterTitle(p.Context, title)
+		group := nsKey(p.Context, p.Namespace) + "/" + p.Workload
+		if p.Workload == "" {
+			group = "pod:" + p.Key()
+		}
+		byPod[p.Key()] = len(out)
+		out = append(out, item{title: title, group: group, sel: Selection{Pods: []PodRef{ref}}})
+	}
+	addWorkload := func(key, wl string) { // key: the namespace's nsKey
+		cl, ns := splitNSKey(key)
+		out = append(out, item{title: clusterTitle(cl, wl), group: key + "/" + wl,
+			sel: Selection{Workloads: []WorkloadRef{{Context: cl, Namespace: ns, Workload: wl}}}})
+	}
+	if len(sp.selected) == 0 {
+		r, ok := sp.row(sp.cursor)
+		if !ok {
+			return nil
+		}
+		switch r.kind {
+		case rowNamespace:
+			for _, c := range sp.rows {
+				if c.ns == r.ns && c.kind == rowWorkload {
+					addWorkload(c.ns, c.workload)
+				}
+				if c.ns == r.ns && c.kind == rowPod && c.workload == "" {
+					addPod(&sp.pods[c.pod], "")
+				}
+			}
+		case rowWorkload:
+			addWorkload(r.ns, r.workload)
+		case rowPod:
+			addPod(&sp.pods[r.pod], "")
+		case rowContainer:
+			addPod(&sp.pods[r.pod], r.container)
+		}
+		return out
+	}
+	// Selected workloads first, then pods not covered by them.
+	wls := map[string]bool{}
+	for i := range sp.pods {
+		p := &sp.pods[i]
+		k := "wl:" + nsKey(p.Context, p.Namespace) + "/" + p.Workload
+		if p.Workload != "" && sp.selected[k] && !wls[k] {
+			wls[k] = true
+			addWorkload(nsKey(p.Context, p.Namespace), p.Workload)
+		}
+	}
+	for i := range sp.pods {
+		p := &sp.pods[i]
+		if wls["wl:"+nsKey(p.Context, p.Namespace)+"/"+p.Workload] {
+			continue
+		}
+		if sp.selected["pod:"+p.Key()] {
+			addPod(p, "")
+			continue
+		}
+		for _, c := range p.Containers {
+			if sp.selected["ctr:"+p.Key()+"/"+c] {
+				addPod(p, c)
+			}
+		}
+	}
+	return out
+}
