@@ -40,6 +40,11 @@ type HubOptions struct {
 	// <= 0 means DefaultHubCapacity.
 	Capacity int
 	Policy   Policy
+	// Ready, when set, is signalled (without blocking) when something becomes
+	// pending, in place of a channel of the Hub's own. Several hubs may share it,
+	// so that one consumer waits for any of them and drains each with Take. It
+	// needs a buffer of one.
+	Ready chan struct{}
 }
 
 // Batch is everything a Hub had pending when the consumer asked. The consumer owns it.
@@ -102,11 +107,15 @@ func NewHub(opt HubOptions) *Hub {
 	if c <= 0 {
 		c = DefaultHubCapacity
 	}
+	ready := opt.Ready
+	if ready == nil {
+		ready = make(chan struct{}, 1)
+	}
 	return &Hub{
 		capacity: c,
 		policy:   opt.Policy,
 		latest:   make(map[*Origin]int),
-		ready:    make(chan struct{}, 1),
+		ready:    ready,
 		done:     make(chan struct{}),
 	}
 }
@@ -266,6 +275,18 @@ func (h *Hub) Next(ctx context.Context, notBefore time.Time) (Batch, bool) {
 			}
 		}
 	}
+}
+
+// Take returns everything pending as one Batch without waiting, and reports
+// false when nothing is. With a shared HubOptions.Ready, the consumer waits on
+// that channel and then takes from each hub; Next must not be used then.
+func (h *Hub) Take() (Batch, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.pendingLocked() {
+		return Batch{}, false
+	}
+	return h.takeLocked(), true
 }
 
 func (h *Hub) takeLocked() Batch {

@@ -413,3 +413,37 @@ func BenchmarkHub(b *testing.B) {
 		})
 	}
 }
+
+// TestHubSharedReady checks two hubs sharing one ready channel: a line into
+// either signals it, Take drains each without waiting, and drop-oldest still
+// counts what it drops.
+func TestHubSharedReady(t *testing.T) {
+	ready := make(chan struct{}, 1)
+	a := NewHub(HubOptions{Capacity: 2, Policy: PolicyDropOldest, Ready: ready})
+	b := NewHub(HubOptions{Capacity: 2, Policy: PolicyDropOldest, Ready: ready})
+	if _, ok := a.Take(); ok {
+		t.Fatal("Take on an empty hub reported a batch")
+	}
+	b.Lines(logLines(originB, "1", "2", "3"))
+	select {
+	case <-ready:
+	default:
+		t.Fatal("a line into b did not signal the shared ready channel")
+	}
+	if _, ok := a.Take(); ok {
+		t.Error("a has nothing, yet Take reported a batch")
+	}
+	got, ok := b.Take()
+	if !ok {
+		t.Fatal("b holds lines, yet Take reported none")
+	}
+	if want := []string{"b:2", "b:3"}; !slices.Equal(lineTexts(got.Lines), want) {
+		t.Errorf("lines %q, want %q", lineTexts(got.Lines), want)
+	}
+	if d := droppedByID(got.Dropped); d["b"] != 1 {
+		t.Errorf("dropped %v, want b:1", d)
+	}
+	if _, ok := b.Take(); ok {
+		t.Error("b was drained, yet Take reported a batch")
+	}
+}

@@ -33,7 +33,7 @@ func benchTexts(n int) []string {
 
 // benchModel returns a model at w×h with n panes, and a batch maker that
 // spreads 1000 lines over the panes' origins.
-func benchModel(b *testing.B, w, h, n int, wrap bool) (*Model, func() stream.Batch) {
+func benchModel(b *testing.B, w, h, n int, wrap bool) (*Model, func() []paneBatch) {
 	m, _ := newTestModel(b, w, h)
 	m.opts.Wrap = wrap
 	var sels []Selection
@@ -45,18 +45,16 @@ func benchModel(b *testing.B, w, h, n int, wrap bool) (*Model, func() stream.Bat
 	ps := openPanes(m, titles, sels...)
 	texts := benchTexts(4096)
 	var origins []*stream.Origin
-	var sinks []*paneSink
-	col := &collector{}
+	var sinks []stream.Sink
 	for i, p := range ps {
 		for c := range 2 {
 			o := &stream.Origin{ID: fmt.Sprintf("prod/web-%d/c%d", i, c), Name: fmt.Sprintf("web-%d/c%d", i, c)}
 			origins = append(origins, o)
-			sinks = append(sinks, newPaneSink(p.id, m.routes, col))
+			sinks = append(sinks, p.hub)
 		}
 	}
 	k := 0
-	return m, func() stream.Batch {
-		col.b = stream.Batch{}
+	return m, func() []paneBatch {
 		per := 1000 / len(origins)
 		for j, o := range origins {
 			ls := make([]stream.Line, per)
@@ -66,7 +64,7 @@ func benchModel(b *testing.B, w, h, n int, wrap bool) (*Model, func() stream.Bat
 			}
 			sinks[j].Lines(ls)
 		}
-		return col.b
+		return m.hubs.take()
 	}
 }
 
@@ -81,16 +79,16 @@ func BenchmarkPaneUpdateView(b *testing.B) {
 			m, next := benchModel(b, 160, 48, c.panes, c.wrap)
 			// Fill the scrollback first so that the ring drops every frame.
 			for range 100 {
-				send(m, batchMsg{b: next(), at: testNow})
+				send(m, batchMsg{batches: next(), at: testNow})
 			}
-			batches := make([]stream.Batch, 64)
+			batches := make([][]paneBatch, 64)
 			for i := range batches {
 				batches[i] = next()
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
-				send(m, batchMsg{b: batches[i%len(batches)], at: testNow})
+				send(m, batchMsg{batches: batches[i%len(batches)], at: testNow})
 				_ = m.View()
 			}
 			b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "lines/s")
@@ -103,7 +101,7 @@ func BenchmarkPaneUpdateView(b *testing.B) {
 func BenchmarkKeyDuringFirehose(b *testing.B) {
 	m, next := benchModel(b, 160, 48, 4, false)
 	for range 100 {
-		send(m, batchMsg{b: next(), at: testNow})
+		send(m, batchMsg{batches: next(), at: testNow})
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

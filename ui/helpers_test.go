@@ -204,27 +204,21 @@ type collector struct{ b stream.Batch }
 func (c *collector) Lines(l []stream.Line)  { c.b.Lines = append(c.b.Lines, l...) }
 func (c *collector) Status(s stream.Status) { c.b.Statuses = append(c.b.Statuses, s) }
 
-// feeder sends lines to a pane through the real sink and routing.
+// feeder sends lines to a pane through its real hub and routing.
 type feeder struct {
 	m    *Model
-	sink *paneSink
-	col  *collector
+	sink stream.Sink
 }
 
-func newFeeder(m *Model, p *pane) *feeder {
-	col := &collector{}
-	return &feeder{m: m, sink: newPaneSink(p.id, m.routes, col), col: col}
-}
+func newFeeder(m *Model, p *pane) *feeder { return &feeder{m: m, sink: p.hub} }
 
 func (f *feeder) lines(ls ...stream.Line) *feeder { f.sink.Lines(ls); return f }
 
 func (f *feeder) status(s stream.Status) *feeder { f.sink.Status(s); return f }
 
-// flush delivers what was fed as one batch.
+// flush delivers what the panes' hubs hold as one frame.
 func (f *feeder) flush() {
-	b := f.col.b
-	f.col.b = stream.Batch{}
-	send(f.m, batchMsg{b: b, at: testNow})
+	send(f.m, batchMsg{batches: f.m.hubs.take(), at: testNow})
 }
 
 // logLines makes n log lines of origin o, one second apart, ending at

@@ -16,11 +16,9 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/tailui/tailui/stream"
 )
 
@@ -124,8 +122,7 @@ type Model struct {
 	zoomed bool
 	nextID paneID
 
-	hub    *stream.Hub
-	routes *routeTable
+	hubs *paneHubs
 
 	status     statusLine
 	help       help.Model
@@ -173,8 +170,7 @@ func New(ctx context.Context, opts Options) *Model {
 		cancel:    cancel,
 		c:         c,
 		theme:     theme,
-		hub:       stream.NewHub(stream.HubOptions{Capacity: opts.HubCapacity, Policy: stream.PolicyDropOldest}),
-		routes:    &routeTable{},
+		hubs:      newPaneHubs(opts.HubCapacity),
 		showPanel: opts.Initial == nil || opts.Initial.IsEmpty(),
 		nextID:    1,
 		debug:     opts.Debug,
@@ -198,7 +194,7 @@ func (m *Model) Init() tea.Cmd {
 	ctx := m.ctx
 	cmds := []tea.Cmd{
 		tick(),
-		waitForBatch(ctx, m.hub, time.Time{}),
+		waitForBatch(ctx, m.hubs, time.Time{}),
 		func() tea.Msg {
 			ch, err := cat.WatchPods(ctx)
 			if err != nil && ch == nil {
@@ -253,7 +249,9 @@ func waitForPods(ch <-chan []PodInfo) tea.Cmd {
 	}
 }
 
-// Update routes a message. Only the root handles tea.WindowSizeMsg.
+// Update routes a message. Only the root handles tea.WindowSizeMsg. (It is one
+// type switch of about 140 lines, a few lines per message; split, it would
+// only scatter the dispatch.)
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -281,8 +279,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case batchMsg:
 		m.c.now = m.opts.Now()
-		m.route(msg.b)
-		return m, tea.Batch(waitForBatch(m.ctx, m.hub, msg.at.Add(m.opts.FrameInterval)), m.scheduleMerge())
+		m.route(msg.batches)
+		return m, tea.Batch(waitForBatch(m.ctx, m.hubs, msg.at.Add(m.opts.FrameInterval)), m.scheduleMerge())
 
 	case mergeTickMsg:
 		m.mergeTick = false
@@ -294,7 +292,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case podsStartedMsg:
 		if msg.warn != nil {
-			m.panel.podsErr = clean(msg.warn.Error())
+			m.panel.setPodsErr(msg.warn)
 		}
 		return m, waitForPods(msg.ch)
 	case podsMsg:
@@ -305,19 +303,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.fatal = msg.err
 			return m, nil
 		}
-		m.panel.podsErr = clean(msg.err.Error())
+		m.panel.setPodsErr(msg.err)
 		return m, nil
 	case podsClosedMsg:
 		return m, nil
 
 	case lokiReadyMsg:
-		m.panel.loki.setCatalog(msg.lc, msg.err)
-		if m.panel.section == sectionLoki {
-			return m, m.panel.loki.activate()
-		}
-		return m, nil
+		return m, m.panel.setLokiCatalog(msg.lc, msg.err)
 	case lokiListMsg:
-		m.panel.loki.setList(msg)
+		m.panel.setLokiList(msg)
 		return m, nil
 
 	case openPanesMsg:
@@ -428,53 +422,27 @@ func (m *Model) setStatus(text string, isErr bool) {
 	}
 }
 
-// route hands a batch to the panes its origins belong to.
-func (m *Model) route(b stream.Batch) {
-	byID := make(map[paneID]*pane, len(m.panes))
-	for _, p := range m.panes {
-		byID[p.id] = p
-	}
-	// Lines come in runs of one origin; consecutive runs of one pane are
-	// handed over together.
-	lines := b.Lines
-	var cur, lastP *pane
-	var lastO *stream.Origin
-	start := 0
-	for i := range lines {
-		if o := lines[i].Origin; o != lastO || i == 0 {
-			lastO, lastP = o, nil
-			if id, ok := m.routes.pane(o); ok {
-				lastP = byID[id]
-			}
-		}
-		if lastP != cur {
-			if cur != nil {
-				cur.receive(lines[start:i], m.c.now)
-			}
-			cur, start = lastP, i
-		}
-	}
-	if cur != nil {
-		cur.receive(lines[start:], m.c.now)
-	}
-	for o, n := range b.Dropped {
-		if id, ok := m.routes.pane(o); ok && byID[id] != nil {
-			byID[id].noteDropped(o, n)
-		}
-	}
-	for _, s := range b.Statuses {
-		id, ok := m.routes.pane(s.Origin)
-		p := byID[id]
-		if !ok || p == nil {
+// route hands each pane its batch. A pane closed since its batch was taken
+// has no hub any more and gets nothing.
+func (m *Model) route(batches []paneBatch) {
+	for _, pb := range batches {
+		p, b := pb.p, pb.b
+		if p.hub == nil {
 			continue
 		}
-		p.setStatus(s)
-		if s.State == stream.StateFailed {
-			name := ""
-			if s.Origin != nil {
-				name = s.Origin.Name + ": "
+		p.receive(b.Lines, m.c.now)
+		for o, n := range b.Dropped {
+			p.noteDropped(o, n)
+		}
+		for _, s := range b.Statuses {
+			p.setStatus(s)
+			if s.State == stream.StateFailed {
+				name := ""
+				if s.Origin != nil {
+					name = s.Origin.Name + ": "
+				}
+				m.setStatus(fmt.Sprintf("pane %d: %sfailed: %s", p.id, name, s.Err), true)
 			}
-			m.setStatus(fmt.Sprintf("pane %d: %sfailed: %s", p.id, name, s.Err), true)
 		}
 	}
 }
@@ -498,11 +466,12 @@ func (m *Model) openPanes(req openRequest) tea.Cmd {
 		p := newPane(m.nextID, m.c, title, sel, &m.opts)
 		if req.initial {
 			if m.opts.ContextOn {
-				p.buf.context = m.c.contextLines
+				p.initContext(m.c.contextLines)
 			}
 			p.addRules(m.opts.Include, m.opts.Exclude, m.opts.Where)
 		}
 		m.nextID++
+		p.hub = m.hubs.add(p)
 		m.panes = append(m.panes, p)
 		switch {
 		case gridded:
@@ -546,7 +515,6 @@ func (m *Model) sourcesOpened(msg sourcesOpenedMsg) tea.Cmd {
 	if msg.err != nil {
 		text := clean(msg.err.Error())
 		self := &stream.Origin{ID: fmt.Sprintf("tailui/pane-%d/open", p.id), Name: "open"}
-		m.routes.m.Store(self, p.id)
 		p.ingest([]stream.Line{{Origin: self, Kind: stream.KindError, Text: text, Time: m.c.now}})
 		p.setStatus(stream.Status{Origin: self, State: stream.StateFailed, Err: text, At: m.c.now})
 		m.setStatus(fmt.Sprintf("pane %d: %s", p.id, text), true)
@@ -556,7 +524,7 @@ func (m *Model) sourcesOpened(msg sourcesOpenedMsg) tea.Cmd {
 		m.setStatus(fmt.Sprintf("pane %d: nothing to stream", p.id), true)
 		return nil
 	}
-	p.cancel = runSources(m.ctx, p.id, msg.srcs, m.routes, m.hub, m.opts.Now)
+	p.start(runSources(m.ctx, p.id, msg.srcs, p.hub, m.opts.Now))
 	m.debugf("pane %d: %d sources", p.id, len(msg.srcs))
 	return nil
 }
@@ -583,24 +551,22 @@ func (m *Model) setFocus(p *pane) {
 func (m *Model) hidePanel() {
 	m.showPanel = false
 	m.target = nil
-	m.panel.hint = ""
+	m.panel.clearHint()
 	m.layout()
 }
 
 // showSources opens the panel over the panes.
 func (m *Model) showSources(hint string) {
 	m.showPanel = true
-	m.panel.hint = hint
-	m.panel.canClose = len(m.panes) > 0
+	m.panel.setHint(hint, len(m.panes) > 0)
 	m.layout()
 }
 
 // closePane stops a pane's sources and removes it.
 func (m *Model) closePane(p *pane) {
-	if p.cancel != nil {
-		p.cancel()
-	}
-	m.routes.forget(p.id)
+	p.stop()
+	m.hubs.remove(p)
+	p.hub = nil
 	leaves := m.tree.leaves()
 	idx := 0
 	for i, l := range leaves {
@@ -675,424 +641,10 @@ func (m *Model) layout() {
 	}
 }
 
-// handleKey routes a key: fatal screen, help screen, inputs that capture
-// every key, global keys, then the focused component.
-func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.c.keys
-	if m.fatal != nil {
-		return m.quit()
-	}
-	if msg.String() == "ctrl+c" {
-		return m.quit()
-	}
-	if m.showHelp {
-		switch {
-		case key.Matches(msg, k.Help), key.Matches(msg, k.Cancel):
-			m.showHelp = false
-		case key.Matches(msg, k.Quit):
-			return m.quit()
-		case key.Matches(msg, k.Down), key.Matches(msg, k.PageDown):
-			m.helpOffset++
-		case key.Matches(msg, k.Up), key.Matches(msg, k.PageUp):
-			m.helpOffset = max(m.helpOffset-1, 0)
-		}
-		return nil
-	}
-	if m.showPanel || len(m.panes) == 0 {
-		// Letters type into the panel's filter; '?' cannot occur in the names
-		// it filters, so it stays help unless a LogQL query is being typed.
-		if key.Matches(msg, k.Help) && !m.panel.loki.querying {
-			m.showHelp, m.helpOffset = true, 0
-			return nil
-		}
-		var cmd tea.Cmd
-		m.panel, cmd = m.panel.Update(msg)
-		return cmd
-	}
-	p := m.focus
-	if p != nil && (p.capturesKeys() || p.rulesOpen) {
-		var cmd tea.Cmd
-		m.focus, cmd = p.Update(msg)
-		return cmd
-	}
-	switch {
-	case key.Matches(msg, k.Quit):
-		return m.quit()
-	case key.Matches(msg, k.Help):
-		m.showHelp, m.helpOffset = true, 0
-	case key.Matches(msg, k.Sources):
-		m.showSources("")
-	case key.Matches(msg, k.FocusNext):
-		m.cycleFocus(1)
-	case key.Matches(msg, k.FocusPrev):
-		m.cycleFocus(-1)
-	case key.Matches(msg, k.FocusLeft):
-		m.moveFocus(-1, 0)
-	case key.Matches(msg, k.FocusRight):
-		m.moveFocus(1, 0)
-	case key.Matches(msg, k.FocusUp):
-		m.moveFocus(0, -1)
-	case key.Matches(msg, k.FocusDown):
-		m.moveFocus(0, 1)
-	case key.Matches(msg, k.FocusN):
-		leaves := m.tree.leaves()
-		if i := int(msg.Code - '1'); i >= 0 && i < len(leaves) {
-			m.setFocus(leaves[i].pane)
-			if m.zoomed {
-				m.layout()
-			}
-		}
-	case key.Matches(msg, k.Cancel) && m.zoomed && p != nil && !p.selecting && p.buf.search == nil:
-		m.zoomed = false
-		m.layout()
-	case key.Matches(msg, k.Zoom):
-		if len(m.panes) > 1 || m.zoomed {
-			m.zoomed = !m.zoomed
-			m.layout()
-		}
-	case key.Matches(msg, k.Close):
-		if p != nil {
-			m.closePane(p)
-		}
-	case key.Matches(msg, k.SplitRight), key.Matches(msg, k.SplitDown):
-		if p != nil {
-			dir, where := splitSideBySide, "right of"
-			if key.Matches(msg, k.SplitDown) {
-				dir, where = splitStacked, "below"
-			}
-			m.target = &splitTarget{pane: p, dir: dir}
-			m.zoomed = false
-			m.showSources(fmt.Sprintf(" pick sources for the new pane %s pane %d · esc cancels", where, p.id))
-		}
-	case key.Matches(msg, k.Wider), key.Matches(msg, k.Narrower), key.Matches(msg, k.Taller), key.Matches(msg, k.Shorter):
-		if p != nil && !m.zoomed {
-			dir, delta := splitSideBySide, resizeStep
-			switch {
-			case key.Matches(msg, k.Narrower):
-				delta = -delta
-			case key.Matches(msg, k.Taller):
-				dir = splitStacked
-			case key.Matches(msg, k.Shorter):
-				dir, delta = splitStacked, -delta
-			}
-			if m.tree.resize(p, dir, delta) {
-				m.layout()
-			}
-		}
-	case key.Matches(msg, k.Equalize):
-		m.tree.equalize()
-		m.layout()
-	default:
-		if p != nil {
-			var cmd tea.Cmd
-			m.focus, cmd = p.Update(msg)
-			return cmd
-		}
-	}
-	return nil
-}
-
-// handleMouse: a click focuses the pane under it, a drag selects lines, the
-// wheel scrolls whatever is under the pointer.
-func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
-	mouse := msg.Mouse()
-	if m.fatal != nil || m.showHelp {
-		return nil
-	}
-	if m.showPanel || len(m.panes) == 0 {
-		switch msg := msg.(type) {
-		case tea.MouseClickMsg:
-			if msg.Button == tea.MouseLeft {
-				m.panel.clickRow(mouse.X, mouse.Y)
-			}
-		case tea.MouseWheelMsg:
-			var cmd tea.Cmd
-			m.panel, cmd = m.panel.Update(msg)
-			return cmd
-		}
-		return nil
-	}
-	p, area := m.paneAt(mouse.X, mouse.Y)
-	switch msg := msg.(type) {
-	case tea.MouseClickMsg:
-		if p == nil {
-			return nil
-		}
-		m.setFocus(p)
-		if msg.Button == tea.MouseLeft && p.showRates && mouse.Y == area.y+1 {
-			return p.clickRate(mouse.X - area.x)
-		}
-		if msg.Button == tea.MouseLeft && mouse.Y >= area.y+p.contentTop() {
-			m.drag = &dragState{pane: p, row: mouse.Y - area.y - p.contentTop()}
-		}
-	case tea.MouseMotionMsg:
-		if m.drag != nil && msg.Button == tea.MouseLeft {
-			d := m.drag.pane
-			a := m.areaOf(d)
-			d.selectRows(m.drag.row, mouse.Y-a.y-d.contentTop())
-		}
-	case tea.MouseReleaseMsg:
-		if m.drag != nil && m.drag.pane.selecting {
-			m.setStatus("lines selected: y copies, esc clears", false)
-		}
-		m.drag = nil
-	case tea.MouseWheelMsg:
-		if p != nil {
-			var cmd tea.Cmd
-			_, cmd = p.Update(msg)
-			return cmd
-		}
-	}
-	return nil
-}
-
-// paneAt returns the pane under a cell and its area.
-func (m *Model) paneAt(x, y int) (*pane, rect) {
-	if m.zoomed && m.focus != nil {
-		if m.body.contains(x, y) {
-			return m.focus, m.body
-		}
-		return nil, rect{}
-	}
-	for _, l := range m.tree.leaves() {
-		if l.area.contains(x, y) {
-			return l.pane, l.area
-		}
-	}
-	return nil, rect{}
-}
-
-func (m *Model) areaOf(p *pane) rect {
-	if m.zoomed && p == m.focus {
-		return m.body
-	}
-	if n := m.tree.find(p); n != nil {
-		return n.area
-	}
-	return rect{}
-}
-
 // quit stops every source and ends the program.
 func (m *Model) quit() tea.Cmd {
 	m.cancel()
 	return tea.Quit
-}
-
-// View draws the whole screen: body and footer, exactly the window size.
-func (m *Model) View() tea.View {
-	var v tea.View
-	v.AltScreen = m.opts.AltScreen
-	if m.opts.Mouse {
-		v.MouseMode = tea.MouseModeCellMotion
-	}
-	if m.width <= 0 || m.height <= 0 {
-		return v
-	}
-	v.SetContent(m.render())
-	return v
-}
-
-// Below this size the UI only says that the terminal is too small.
-const (
-	minWidth  = 20
-	minHeight = 6
-)
-
-// render returns the screen content.
-func (m *Model) render() string {
-	if m.width < minWidth || m.height < minHeight {
-		msg := fmt.Sprintf("terminal too small (%dx%d): %dx%d at least", m.width, m.height, minWidth, minHeight)
-		var rows []string
-		for _, l := range strings.Split(ansi.Wrap(msg, m.width, " "), "\n") {
-			rows = append(rows, fitRow(l, m.width))
-		}
-		return finishRows(rows, m.width, m.height)
-	}
-	if m.fatal != nil {
-		return m.fatalView()
-	}
-	var body string
-	switch {
-	case m.showHelp:
-		body = m.helpView()
-	case m.showPanel || len(m.panes) == 0:
-		body = m.panel.View()
-	case m.zoomed && m.focus != nil:
-		body = m.focus.View()
-	default:
-		sep := m.c.styles.Separator.Render("│")
-		body = strings.Join(m.renderNode(m.tree.root, sep), "\n")
-	}
-	if m.body.h == 0 {
-		return m.footerView()
-	}
-	return body + "\n" + m.footerView()
-}
-
-// renderNode draws a layout subtree as rows.
-func (m *Model) renderNode(n *node, sep string) []string {
-	if n == nil {
-		return nil
-	}
-	if n.isLeaf() {
-		return n.pane.viewRows()
-	}
-	a, b := m.renderNode(n.children[0], sep), m.renderNode(n.children[1], sep)
-	if n.dir == splitStacked {
-		return append(append(make([]string, 0, len(a)+len(b)), a...), b...)
-	}
-	rows := make([]string, n.area.h)
-	for i := range rows {
-		var l, r string
-		if i < len(a) {
-			l = a[i]
-		} else {
-			l = strings.Repeat(" ", n.children[0].area.w)
-		}
-		if i < len(b) {
-			r = b[i]
-		} else {
-			r = strings.Repeat(" ", n.children[1].area.w)
-		}
-		rows[i] = l + sep + r
-	}
-	return rows
-}
-
-// footerView draws the status line and the key help.
-func (m *Model) footerView() string {
-	st := m.c.styles
-	var status string
-	switch {
-	case m.status.text != "" && m.status.isErr:
-		status = st.StatusError.Render(" ✖ " + m.status.text)
-	case m.status.text != "":
-		status = st.StatusInfo.Render(" " + m.status.text)
-	default:
-		status = st.Faint.Render(" " + m.summary())
-	}
-	bindings := m.shortHelp()
-	helpRow := m.help.ShortHelpView(bindings)
-	return fitRow(status, m.width) + "\n" + fitRow(" "+helpRow, m.width)
-}
-
-// summary is the status line when there is no message.
-func (m *Model) summary() string {
-	if m.showPanel || len(m.panes) == 0 {
-		return "tailui · pick what to tail"
-	}
-	var rate float64
-	for _, p := range m.panes {
-		rate += p.rate
-	}
-	s := fmt.Sprintf("tailui · %d panes · %s", len(m.panes), formatRate(rate))
-	if len(m.panes) == 1 {
-		s = fmt.Sprintf("tailui · 1 pane · %s", formatRate(rate))
-	}
-	if m.zoomed {
-		s += " · zoomed (z to unzoom)"
-	}
-	return s
-}
-
-// shortHelp composes the footer keys: the focused component's, then the
-// global ones that apply.
-func (m *Model) shortHelp() []key.Binding {
-	k := m.c.keys
-	if m.fatal != nil {
-		return nil
-	}
-	if m.showHelp {
-		return []key.Binding{k.Up, k.Down, when(k.Cancel, true), k.Quit}
-	}
-	// Help comes first so that it survives truncation on narrow terminals.
-	if m.showPanel || len(m.panes) == 0 {
-		if m.panel.loki.querying {
-			return m.panel.ShortHelp()
-		}
-		return append(append([]key.Binding{k.Help}, m.panel.ShortHelp()...), k.PanelQuit)
-	}
-	if m.focus != nil && (m.focus.capturesKeys() || m.focus.rulesOpen) {
-		return m.focus.ShortHelp()
-	}
-	out := []key.Binding{k.Help}
-	if m.focus != nil {
-		out = append(out, m.focus.ShortHelp()...)
-	}
-	multi := len(m.panes) > 1
-	return append(out,
-		k.Sources, when(k.FocusNext, multi), when(k.Zoom, multi || m.zoomed), k.SplitRight, k.SplitDown,
-		k.Close, k.Quit)
-}
-
-// helpView draws the full key reference, grouped, in as many columns as fit.
-func (m *Model) helpView() string {
-	st := m.c.styles
-	k := m.c.keys
-	type group struct {
-		title string
-		keys  []key.Binding
-	}
-	groups := []group{
-		{"Global", []key.Binding{k.Quit, k.Help, k.Sources, k.Cancel}},
-		{"Panes", []key.Binding{k.FocusNext, k.FocusPrev, k.FocusLeft, k.FocusRight, k.FocusUp, k.FocusDown, k.FocusN, k.Zoom, k.Close}},
-		{"Layout", []key.Binding{k.SplitRight, k.SplitDown, k.Wider, k.Narrower, k.Taller, k.Shorter, k.Equalize}},
-		{"Scroll", []key.Binding{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right}},
-		{"Search & filter", []key.Binding{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Context, k.Rules}},
-		{"Levels, marks, time, IDs", []key.Binding{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.ClearMarks, k.JumpTime, k.FollowID, k.Rates}},
-		{"View & actions", []key.Binding{k.Wrap, k.Timestamps, k.Pretty, k.Fields, k.Select, k.Copy, k.Save}},
-		{"Sources panel", []key.Binding{k.FilterPods, k.ListUp, k.ListDown, k.Toggle, k.SelectAll, k.Expand, k.Collapse, k.OpenMerged, k.OpenSplit, k.OpenWorkload, k.Section, k.PanelQuit}},
-		{"Loki", []key.Binding{k.LokiQuery, k.HistoryPrev, k.HistoryNext, k.LokiBack}},
-	}
-	var blocks []string
-	for _, g := range groups {
-		body := m.help.FullHelpView([][]key.Binding{g.keys})
-		blocks = append(blocks, st.Accent.Render(g.title)+"\n"+body)
-	}
-	// Pack blocks into rows of columns that fit the width.
-	var rows []string
-	var line []string
-	lineW := 0
-	for _, b := range blocks {
-		bw := lipgloss.Width(b) + 3
-		if lineW+bw > m.width-2 && len(line) > 0 {
-			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, line...))
-			line, lineW = nil, 0
-		}
-		line = append(line, lipgloss.NewStyle().PaddingRight(3).Render(b))
-		lineW += bw
-	}
-	if len(line) > 0 {
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, line...))
-	}
-	all := strings.Split(strings.Join(rows, "\n\n"), "\n")
-	title := st.Accent.Render(" tailui — keys") + st.Faint.Render("   ? or esc closes · ↑/↓ scroll · mouse: click focuses, wheel scrolls, drag selects (shift+drag for the terminal's own selection)")
-	h := m.body.h
-	off := min(m.helpOffset, max(len(all)-(h-2), 0))
-	m.helpOffset = off
-	out := []string{fitRow(title, m.width), strings.Repeat(" ", m.width)}
-	for i := off; i < len(all) && len(out) < h; i++ {
-		out = append(out, fitRow(" "+all[i], m.width))
-	}
-	return finishRows(out, m.width, h)
-}
-
-// fatalView draws a fatal error over the whole screen.
-func (m *Model) fatalView() string {
-	st := m.c.styles
-	msg := clean(m.fatal.Error())
-	w := max(min(m.width-4, 100), 10)
-	text := st.StatusError.Render("tailui cannot continue") + "\n\n" + msg + "\n\n" + st.Faint.Render("press any key to quit")
-	box := st.FatalBox.Width(w).Render(text)
-	if lipgloss.Height(box) > m.height || lipgloss.Width(box) > m.width {
-		box = lipgloss.NewStyle().Width(m.width).Render(text)
-	}
-	placed := lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, box)
-	var rows []string
-	for _, l := range strings.Split(placed, "\n") {
-		rows = append(rows, fitRow(l, m.width))
-	}
-	return finishRows(rows, m.width, m.height)
 }
 
 // Focused returns the number of the focused pane, 0 when none; for tests and

@@ -90,8 +90,9 @@ type Options struct {
 	// FrameInterval is the minimum time between two batches of lines; zero
 	// means 16 ms (about 60 frames per second).
 	FrameInterval time.Duration
-	// HubCapacity is how many lines may wait for the UI before the oldest are
-	// dropped (and counted); zero means 4 × Scrollback.
+	// HubCapacity is how many lines of one pane may wait for the UI before the
+	// oldest are dropped (and counted); each pane has a hub of its own. Zero
+	// means 4 × Scrollback.
 	HubCapacity int
 	// Keys gives some key bindings other keys: binding name (as BindingNames and
 	// docs/keys.md spell it) to the keys that trigger it. Check it with CheckKeys;

@@ -128,16 +128,6 @@ func (e *entry) line() stream.Line {
 	return stream.Line{Origin: e.origin, Time: e.time(), Text: e.src, Kind: e.kind, Count: e.count(), Filled: e.filled}
 }
 
-// measure returns the display width of s, without escape sequences.
-func measure(s string) int {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return ansi.StringWidth(s)
-		}
-	}
-	return len(s)
-}
-
 // expandTabs replaces tabs by spaces up to the next tab stop.
 func expandTabs(s string) string {
 	var b strings.Builder

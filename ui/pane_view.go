@@ -369,28 +369,6 @@ func (p *pane) tag(o *stream.Origin) string {
 	return fitWidth(name, p.tagWidth)
 }
 
-// fitWidth pads or cuts s to exactly w cells, cutting in the middle so that
-// both the start and the distinctive end of pod names stay readable.
-func fitWidth(s string, w int) string {
-	n := measure(s)
-	if n <= w {
-		return s + strings.Repeat(" ", w-n)
-	}
-	if w <= 1 {
-		return strings.Repeat("…", max(w, 0))
-	}
-	rs := []rune(s)
-	if len(rs) != n { // wide runes: cut the tail
-		var rw rowWriter
-		rw.reset(w, false)
-		rw.write(s, "")
-		return rw.finish()[0]
-	}
-	head := (w - 1) / 2
-	tail := w - 1 - head
-	return string(rs[:head]) + "…" + string(rs[len(rs)-tail:])
-}
-
 // renderEntry draws one line into rows.
 func (p *pane) renderEntry(abs int64, e *entry) []string {
 	st := p.c.styles

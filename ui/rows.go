@@ -2,7 +2,6 @@ package ui
 
 import (
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
@@ -273,12 +272,4 @@ func overlay(plain string, base, over []span) []seg {
 		out = append(out, seg{plain[start:], cp})
 	}
 	return out
-}
-
-// padRight pads s (which may hold escape sequences) with spaces to width cells.
-func padRight(s string, width, have int) string {
-	if have >= width {
-		return s
-	}
-	return s + strings.Repeat(" ", width-have)
 }

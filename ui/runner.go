@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,135 +12,146 @@ import (
 	"github.com/tailui/tailui/stream"
 )
 
-// This file runs sources and brings what they produce to the UI: every
-// source of every pane sinks into one hub through a paneSink, and a single
-// re-armed command (waitForBatch) takes one batch per frame out of it.
+// This file runs sources and brings what they produce to the UI: the sources
+// of each pane sink into that pane's own hub, and a single re-armed command
+// (waitForBatch) takes, once per frame, what every pane's hub holds. Each batch
+// says which pane it is for, so nothing is looked up on the way.
 
-// routeTable maps the origins the UI hands out to the pane they belong to.
-type routeTable struct {
-	m sync.Map // *stream.Origin → paneID
+// paneHubs holds one bounded, drop-oldest stream.Hub per pane. The hubs share
+// one ready channel, so that one goroutine waits for any of them. Panes are
+// added and removed in Update; next reads the list from the command goroutine,
+// hence the lock (taken once per frame, never per line).
+type paneHubs struct {
+	capacity int
+	ready    chan struct{}
+
+	mu   sync.Mutex
+	hubs []paneFeed
 }
 
-func (t *routeTable) pane(o *stream.Origin) (paneID, bool) {
-	v, ok := t.m.Load(o)
-	if !ok {
-		return 0, false
-	}
-	return v.(paneID), true
+// paneFeed is one pane and the hub its sources write to. The command goroutine
+// only carries the pane pointer; it never reads the pane.
+type paneFeed struct {
+	p   *pane
+	hub *stream.Hub
 }
 
-// forget removes every route to pane id.
-func (t *routeTable) forget(id paneID) {
-	t.m.Range(func(k, v any) bool {
-		if v.(paneID) == id {
-			t.m.Delete(k)
-		}
-		return true
-	})
+// paneBatch is what one pane's hub held.
+type paneBatch struct {
+	p *pane
+	b stream.Batch
 }
 
-// paneSink is the stream.Sink the sources of one pane write to. It replaces
-// each origin by a copy that belongs to the pane, so that lines are routed by
-// pointer even if a Catalog shares Origins between sources, then hands the
-// batch to the hub. It never blocks: the hub drops the oldest lines instead.
-type paneSink struct {
-	pane   paneID
-	routes *routeTable
-	out    stream.Sink
-
-	mu    sync.Mutex
-	clone map[*stream.Origin]*stream.Origin
+func newPaneHubs(capacity int) *paneHubs {
+	return &paneHubs{capacity: capacity, ready: make(chan struct{}, 1)}
 }
 
-func newPaneSink(id paneID, routes *routeTable, out stream.Sink) *paneSink {
-	return &paneSink{pane: id, routes: routes, out: out, clone: map[*stream.Origin]*stream.Origin{}}
-}
-
-// own returns the pane's copy of o; the caller holds s.mu.
-func (s *paneSink) own(o *stream.Origin) *stream.Origin {
-	if c, ok := s.clone[o]; ok {
-		return c
-	}
-	c := &stream.Origin{}
-	if o != nil {
-		*c = *o
-	}
-	s.clone[o] = c
-	s.routes.m.Store(c, s.pane)
-	return c
-}
-
-// Lines implements stream.Sink.
-func (s *paneSink) Lines(batch []stream.Line) {
-	if len(batch) == 0 {
-		return
-	}
+// add gives p a hub of its own and returns it.
+func (s *paneHubs) add(p *pane) *stream.Hub {
+	h := stream.NewHub(stream.HubOptions{Capacity: s.capacity, Policy: stream.PolicyDropOldest, Ready: s.ready})
 	s.mu.Lock()
-	var last, lastOwn *stream.Origin
-	for i := range batch {
-		o := batch[i].Origin
-		if o != last || lastOwn == nil {
-			last, lastOwn = o, s.own(o)
-		}
-		batch[i].Origin = lastOwn
-	}
+	s.hubs = append(s.hubs, paneFeed{p: p, hub: h})
 	s.mu.Unlock()
-	s.out.Lines(batch)
+	return h
 }
 
-// Status implements stream.Sink.
-func (s *paneSink) Status(st stream.Status) {
+// remove closes p's hub and forgets it: what its sources still send is
+// discarded.
+func (s *paneHubs) remove(p *pane) {
 	s.mu.Lock()
-	st.Origin = s.own(st.Origin)
-	s.mu.Unlock()
-	s.out.Status(st)
+	defer s.mu.Unlock()
+	for i, f := range s.hubs {
+		if f.p == p {
+			f.hub.Close()
+			s.hubs = slices.Delete(s.hubs, i, i+1)
+			return
+		}
+	}
+}
+
+// take returns, without waiting, what each pane's hub holds; nil when none
+// holds anything.
+func (s *paneHubs) take() []paneBatch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []paneBatch
+	for _, f := range s.hubs {
+		if b, ok := f.hub.Take(); ok {
+			out = append(out, paneBatch{p: f.p, b: b})
+		}
+	}
+	return out
+}
+
+// next waits until a hub holds something and the clock has reached notBefore,
+// then takes what every hub holds. It reports false when ctx is done.
+func (s *paneHubs) next(ctx context.Context, notBefore time.Time) ([]paneBatch, bool) {
+	for {
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			return nil, false
+		}
+		if d := time.Until(notBefore); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, false
+			}
+		}
+		if out := s.take(); out != nil {
+			return out, true
+		}
+	}
 }
 
 // sourceSink is the sink one source writes to: it notes whether the source
 // ever reported a state, so that a source that ends without a word still
 // shows as ended.
 type sourceSink struct {
-	*paneSink
+	stream.Sink
 	spoke atomic.Bool
 }
 
 // Status implements stream.Sink.
 func (s *sourceSink) Status(st stream.Status) {
 	s.spoke.Store(true)
-	s.paneSink.Status(st)
+	s.Sink.Status(st)
 }
 
-// batchMsg carries one frame's worth of lines and statuses, and when it was
-// taken from the hub.
+// batchMsg carries one frame's worth of lines and statuses, per pane, and
+// when it was taken from the hubs.
 type batchMsg struct {
-	b  stream.Batch
-	at time.Time
+	batches []paneBatch
+	at      time.Time
 }
 
 // waitForBatch waits for the next batch, no earlier than notBefore (the time
-// the previous one was taken plus a frame). The hub measures frames on the
-// wall clock, so at is read from it here, in the command goroutine, and
-// never in Update.
-func waitForBatch(ctx context.Context, h *stream.Hub, notBefore time.Time) tea.Cmd {
+// the previous one was taken plus a frame). Frames are measured on the wall
+// clock, so at is read from it here, in the command goroutine, and never in
+// Update.
+func waitForBatch(ctx context.Context, h *paneHubs, notBefore time.Time) tea.Cmd {
 	return func() tea.Msg {
-		b, ok := h.Next(ctx, notBefore)
+		bs, ok := h.next(ctx, notBefore)
 		if !ok {
 			return nil
 		}
-		return batchMsg{b: b, at: time.Now()}
+		return batchMsg{batches: bs, at: time.Now()}
 	}
 }
 
-// runSources starts the sources of pane p, each in its own goroutine, and
-// returns the function that stops them. A source that fails, or panics, is
-// reported on the pane as a failed source with an error marker.
-func runSources(ctx context.Context, id paneID, srcs []stream.Source, routes *routeTable, out stream.Sink, now func() time.Time) context.CancelFunc {
+// runSources starts the sources of pane id, each in its own goroutine writing
+// to sink (the pane's hub), and returns the function that stops them. A source
+// that fails, or panics, is reported on the pane as a failed source with an
+// error marker.
+func runSources(ctx context.Context, id paneID, srcs []stream.Source, sink stream.Sink, now func() time.Time) context.CancelFunc {
 	ctx, cancel := context.WithCancel(ctx)
-	sink := newPaneSink(id, routes, out)
 	for i, src := range srcs {
 		self := &stream.Origin{ID: fmt.Sprintf("tailui/pane-%d/source-%d", id, i), Name: fmt.Sprintf("source %d", i+1)}
 		go func() {
-			ss := &sourceSink{paneSink: sink}
+			ss := &sourceSink{Sink: sink}
 			err := func() (err error) {
 				defer func() {
 					if r := recover(); r != nil {
