@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,10 +11,6 @@ import (
 	"github.com/tailui/tailui/stream"
 	"github.com/tailui/tailui/ui"
 )
-
-// queryWorkload is the Workload kind under which the command line's own query is
-// handed to the UI: Open turns it back into a Follower with every selection flag.
-const queryWorkload = "Query/"
 
 // catalog adapts package kube to the UI's Catalog: ui never sees client-go, kube
 // never sees ui.
@@ -135,11 +129,10 @@ func (c *catalog) WatchPods(ctx context.Context) (<-chan []ui.PodInfo, error) {
 			var infos []ui.PodInfo
 			for i, snap := range snaps {
 				for _, s := range snap {
-					info := podInfo(s)
 					if c.multi() {
-						info.Context = names[i]
+						s.Context = names[i]
 					}
-					infos = append(infos, info)
+					infos = append(infos, ui.PodInfo(s)) // the same shape (kube/pods.go)
 				}
 			}
 			mu.Unlock()
@@ -164,23 +157,11 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 			out = append(out, failedSource{err})
 			continue
 		}
-		q := kube.Query{Namespaces: []string{p.Namespace}, FieldSelector: "metadata.name=" + p.Name,
-			InitContainers: true, EphemeralContainers: true}
-		if len(p.Containers) > 0 {
-			names := make([]string, len(p.Containers))
-			for i, n := range p.Containers {
-				_, bare, ok := strings.Cut(n, ":")
-				if !ok {
-					bare = n
-				}
-				names[i] = regexp.QuoteMeta(bare)
-			}
-			q.Container = regexp.MustCompile("^(" + strings.Join(names, "|") + ")$")
-		}
+		q := kube.QueryForPod(p.Namespace, p.Name, p.Containers)
 		out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: c.fill.log(cl, log), MaxStreams: c.flags.maxStreams, RetryStart: true}))
 	}
 	for _, w := range sel.Workloads {
-		if node, ok := strings.CutPrefix(w.Workload, nodeWorkload); ok { // nodelog_cli.go
+		if w.Kind == ui.KindNode { // nodelog_cli.go
 			// The node of w's cluster, or of every cluster given when w names none.
 			for _, cl := range c.clusters {
 				if w.Context != "" && c.multi() && cl.Context != w.Context {
@@ -190,7 +171,7 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 					out = append(out, failedSource{fmt.Errorf("[%s] %w", cl.Context, cl.Err)})
 					continue
 				}
-				src, err := c.flags.nodeLogs(cl.Client, node, log)
+				src, err := c.flags.nodeLogs(cl.Client, w.Node, log)
 				if err != nil {
 					return nil, err
 				}
@@ -203,15 +184,14 @@ func (c *catalog) Open(sel ui.Selection) ([]stream.Source, error) {
 			out = append(out, failedSource{err})
 			continue
 		}
-		if strings.HasPrefix(w.Workload, queryWorkload) {
+		if w.Kind == ui.KindQuery {
 			q := c.query // already holds the parsed QUERY and every selection flag
 			out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: c.fill.log(cl, c.log), MaxStreams: c.flags.maxStreams, RetryStart: true}))
 			continue
 		}
-		kind, name, _ := strings.Cut(w.Workload, "/")
-		q := kube.Query{Namespaces: []string{w.Namespace}, InitContainers: true, EphemeralContainers: true}
-		if err := kube.ParseQuery(strings.ToLower(kind)+"/"+name, &q); err != nil || q.Workload == "" {
-			return nil, fmt.Errorf("cannot follow %s: not a workload tailui knows", w.Workload)
+		q, err := kube.QueryForWorkload(w.Namespace, w.Workload)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, c.tag(cl, &kube.Follower{Client: cl.Client, Query: q, Log: c.fill.log(cl, log), MaxStreams: c.flags.maxStreams, RetryStart: true}))
 	}
@@ -262,13 +242,4 @@ func (c *catalog) Loki() (ui.LokiCatalog, error) {
 		errs = append(errs, err)
 	}
 	return nil, errors.Join(errs...)
-}
-
-// podInfo is a pod as the UI's sources panel takes it.
-func podInfo(s kube.PodSummary) ui.PodInfo {
-	return ui.PodInfo{
-		Namespace: s.Namespace, Name: s.Name, Workload: s.Workload, Phase: s.Phase,
-		Ready: s.Ready, Total: s.Total, Restarts: s.Restarts, Containers: s.Containers,
-		Reason: s.Reason, Deleted: s.Deleted,
-	}
 }

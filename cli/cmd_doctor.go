@@ -48,7 +48,6 @@ It exits 0 only when nothing failed.`,
 			return errDoctorFailed
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	addClusterFlags(cmd.Flags(), f)
 	return cmd
 }

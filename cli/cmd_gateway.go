@@ -22,7 +22,7 @@ into the path (.../tail/queryargs/<base64url>/); this gateway, deployed next to 
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			gateway.Version = version
-			g, err := gateway.New(f.Config())
+			g, err := gateway.New(f.Config)
 			if err != nil {
 				return usageError{err}
 			}

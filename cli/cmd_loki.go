@@ -156,7 +156,6 @@ print one item per line. --since bounds how far back Loki looks (Loki's default:
 			return usageError{fmt.Errorf("loki: want a subcommand: labels or series")}
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := cmd.PersistentFlags()
 	addClusterFlags(pf, f)
 	pf.DurationVar(&f.since, "since", 0, "how far back Loki looks for labels and series (0: Loki's default)")
@@ -221,7 +220,6 @@ print one item per line. --since bounds how far back Loki looks (Loki's default:
 		},
 	}
 	for _, c := range []*cobra.Command{labels, series} {
-		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 		c.Args = wrapArgs(c.Args)
 	}
 	cmd.AddCommand(labels, series)

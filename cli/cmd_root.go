@@ -113,6 +113,7 @@ node/NAME follows a node's service logs instead (--node-log, default kubelet).`,
 			return runRoot(cmd, f, query)
 		},
 	}
+	// Inherited by every subcommand (cobra looks up the parents): a bad flag is a usage error.
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
 	fl := cmd.Flags()

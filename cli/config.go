@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/term"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
@@ -29,13 +28,6 @@ import (
 
 // configEnv names the config file instead of the default path, as --config does.
 const configEnv = "TAILUI_CONFIG"
-
-// Themes --theme accepts.
-const (
-	themeAuto  = "auto"
-	themeDark  = "dark"
-	themeLight = "light"
-)
 
 // configFlags are --config and --theme, and what the config file says beyond
 // flag defaults. Precedence for every flag: the command line, then TAILUI_<FLAG>,
@@ -56,7 +48,7 @@ type configFlags struct {
 
 func (c *configFlags) addFlags(fs *pflag.FlagSet) {
 	c.addPathFlag(fs)
-	fs.StringVar(&c.theme, "theme", themeAuto, "TUI colours: auto (from the terminal's background), dark or light")
+	fs.StringVar(&c.theme, "theme", ui.ThemeAuto, "TUI colours: auto (from the terminal's background), dark or light")
 }
 
 func (c *configFlags) addPathFlag(fs *pflag.FlagSet) {
@@ -498,28 +490,10 @@ func parseColor(s string) (color.Color, error) {
 	return nil, fmt.Errorf("%q: want #rrggbb, #rgb, 0-255, an ANSI name (red, bright-blue, ...) or default", s)
 }
 
-// lightTheme is ui.DefaultTheme for light backgrounds. The default theme's 16
-// ANSI colours follow the terminal's own palette, which a light terminal already
-// adapts; its 256-colour origin palette does not, so the light theme uses darker
-// shades there, and leaves the bright ANSI colours (pale on white) out of the
-// origin and highlight lists.
-func lightTheme() ui.Theme {
-	t := ui.DefaultTheme()
-	t.Origins = []color.Color{
-		lipgloss.ANSIColor(25), lipgloss.ANSIColor(28), lipgloss.ANSIColor(127),
-		lipgloss.ANSIColor(130), lipgloss.ANSIColor(31), lipgloss.ANSIColor(64),
-		lipgloss.ANSIColor(90), lipgloss.ANSIColor(30), lipgloss.ANSIColor(136),
-		lipgloss.ANSIColor(55), lipgloss.ANSIColor(29), lipgloss.ANSIColor(166),
-	}
-	t.OriginsANSI = []color.Color{lipgloss.Blue, lipgloss.Green, lipgloss.Magenta, lipgloss.Cyan, lipgloss.Red}
-	t.Highlights = []color.Color{lipgloss.Magenta, lipgloss.Blue, lipgloss.Red, lipgloss.Green, lipgloss.Cyan}
-	return t
-}
-
 // validTheme checks --theme.
 func validTheme(s string) error {
 	switch s {
-	case themeAuto, themeDark, themeLight:
+	case ui.ThemeAuto, ui.ThemeDark, ui.ThemeLight:
 		return nil
 	}
 	return usageError{fmt.Errorf("--theme %q: want auto, dark or light", s)}
@@ -532,19 +506,9 @@ func (c *configFlags) uiTheme(noColor bool) *ui.Theme {
 	if noColor {
 		return nil
 	}
-	mode := c.theme
-	if mode == themeAuto {
-		mode = themeDark
-		if !darkBackground() {
-			mode = themeLight
-		}
-	}
-	if mode == themeDark && len(c.colors.one) == 0 && len(c.colors.list) == 0 {
+	t, dark := ui.ThemeFor(c.theme) // ui/theme.go: auto asks the terminal
+	if dark && len(c.colors.one) == 0 && len(c.colors.list) == 0 {
 		return nil
-	}
-	t := ui.DefaultTheme()
-	if mode == themeLight {
-		t = lightTheme()
 	}
 	c.colors.applyTo(&t)
 	return &t
@@ -563,46 +527,12 @@ func (p themePatch) applyTo(t *ui.Theme) {
 	}
 }
 
-// darkBackground reports whether the terminal's background is dark: it asks the
-// terminal (OSC 11, answered by xterm, iTerm2, kitty, GNOME Terminal, Windows
-// Terminal, tmux ... and passed through SSH), then falls back to COLORFGBG, then
-// assumes dark. Only called when stdin and stdout are a terminal (the TUI).
-func darkBackground() bool {
-	if term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd())) {
-		if bg, err := lipgloss.BackgroundColor(os.Stdin, os.Stdout); err == nil && bg != nil {
-			return isDark(bg)
-		}
-	}
-	return colorFGBGDark(os.Getenv("COLORFGBG"))
-}
-
-// isDark reports whether c is a dark colour (relative luminance below one half).
-func isDark(c color.Color) bool {
-	r, g, b, _ := c.RGBA()
-	lum := 0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)
-	return lum < 0.5*0xffff
-}
-
-// colorFGBGDark reads COLORFGBG ("15;0", "default;default;0"), set by rxvt,
-// Konsole and others: the last field is the background's ANSI index, where
-// 7 (white) and 9-15 are light. Unset or unreadable means dark.
-func colorFGBGDark(v string) bool {
-	if v == "" {
-		return true
-	}
-	bg, err := strconv.Atoi(v[strings.LastIndexByte(v, ';')+1:])
-	if err != nil {
-		return true
-	}
-	return !(bg == 7 || bg >= 9 && bg <= 15)
-}
-
 // registerFlagCompletions adds shell completion for flag values: the fixed choices
 // of the enumerated flags, the kubeconfig's contexts, clusters and users, and the
 // cluster's namespaces (asked of the API server, quietly nothing when it cannot).
 func registerFlagCompletions(cmd *cobra.Command, f *rootFlags) {
 	fixed := map[string][]string{
-		"theme":      {themeAuto, themeDark, themeLight},
+		"theme":      ui.ThemeModes,
 		"color":      {"auto", "always", "never"},
 		"output":     {"text", "raw", "json"},
 		"transport":  {"auto", "websocket", "base64", "http"},

@@ -27,6 +27,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--theme", "pink"}, 2},                       // bad --theme
 		{[]string{"version", "extra"}, 2},                      // cobra.NoArgs
 		{[]string{"version", "--no-such-flag"}, 2},             // subcommands inherit the flag error rule
+		{[]string{"doctor", "--no-such-flag"}, 2},              //
+		{[]string{"loki", "--no-such-flag"}, 2},                //
+		{[]string{"loki", "labels", "--no-such-flag"}, 2},      //
+		{[]string{"gateway", "--max-idle", "soon"}, 2},         //
 		{[]string{"completion", "tcsh"}, 2},                    // unknown shell
 		{[]string{"completion", "bash", "extra"}, 2},           //
 		{[]string{"config", "nope"}, 2},                        // unknown subcommand of a group

@@ -9,10 +9,6 @@ import (
 	"github.com/tailui/tailui/ui"
 )
 
-// nodeWorkload is the Workload kind under which `tailui node/NAME` reaches the UI:
-// catalog.Open turns it back into the node's NodeLogs.
-const nodeWorkload = "Node/"
-
 // nodeOfQuery returns NAME when the positional QUERY is node/NAME (or no/, nodes/).
 func nodeOfQuery(q string) (string, bool) {
 	typ, name, ok := strings.Cut(q, "/")
@@ -48,5 +44,5 @@ func (f *rootFlags) nodeLogs(client *kube.Client, node string, lo kube.LogOption
 
 // nodeSelection is the TUI's first pane for node/NAME.
 func nodeSelection(node string) *ui.Selection {
-	return &ui.Selection{Workloads: []ui.WorkloadRef{{Workload: nodeWorkload + node}}, Merged: true}
+	return &ui.Selection{Workloads: []ui.WorkloadRef{ui.NodeRef("", node)}, Merged: true}
 }

@@ -116,9 +116,8 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 			if _, err := f.nodeLogs(nil, node, lo); err != nil { // NAME and --node-log, checked before the screen opens
 				return err
 			}
-			query = nodeWorkload + node
 		}
-		return runTUI(cmd.Context(), f, clusters, fill, q, lo, query)
+		return runTUI(cmd.Context(), f, clusters, fill, q, lo, query, node)
 	}
 	if isNode {
 		if len(clusters) > 1 { // the node is looked for in every cluster; where it is not, that cluster says so
@@ -199,7 +198,7 @@ func plainWanted(f *rootFlags) bool {
 
 // runTUI opens the terminal UI: straight into a pane when the command line selects
 // something, the sources panel otherwise.
-func runTUI(ctx context.Context, f *rootFlags, clusters []*kube.Cluster, fill fills, q kube.Query, lo kube.LogOptions, query string) error {
+func runTUI(ctx context.Context, f *rootFlags, clusters []*kube.Cluster, fill fills, q kube.Query, lo kube.LogOptions, query, node string) error {
 	cat := &catalog{ctx: ctx, clusters: clusters, fill: fill, flags: f, query: q, log: lo}
 	opts := ui.Options{
 		Catalog:      cat,
@@ -237,8 +236,8 @@ func runTUI(ctx context.Context, f *rootFlags, clusters []*kube.Cluster, fill fi
 	switch {
 	case f.loki.query != "":
 		opts.Initial = &ui.Selection{LokiQueries: []string{f.loki.query}, Merged: true}
-	case strings.HasPrefix(query, nodeWorkload):
-		opts.Initial = nodeSelection(strings.TrimPrefix(query, nodeWorkload))
+	case node != "":
+		opts.Initial = nodeSelection(node)
 	case selects:
 		label := query
 		if label == "" {
@@ -254,11 +253,11 @@ func runTUI(ctx context.Context, f *rootFlags, clusters []*kube.Cluster, fill fi
 			if len(q.Namespaces) > 0 {
 				ns = q.Namespaces[0]
 			}
-			ref := ui.WorkloadRef{Namespace: ns, Workload: queryWorkload + label}
+			context := ""
 			if len(clusters) > 1 {
-				ref.Context = cl.Context
+				context = cl.Context
 			}
-			sel.Workloads = append(sel.Workloads, ref)
+			sel.Workloads = append(sel.Workloads, ui.QueryRef(context, ns, label))
 		}
 		opts.Initial = sel
 		opts.InitialSplit = len(clusters) > 1

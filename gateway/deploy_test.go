@@ -53,7 +53,7 @@ func TestDeployManifest(t *testing.T) {
 	if f.Listen != ":8080" || f.Upstream != "http://loki.monitoring.svc:3100" {
 		t.Errorf("listen %q upstream %q", f.Listen, f.Upstream)
 	}
-	if _, err := New(f.Config()); err != nil {
+	if _, err := New(f.Config); err != nil {
 		t.Errorf("New with the manifest's flags: %v", err)
 	}
 	if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != pingPath {

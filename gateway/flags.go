@@ -1,46 +1,38 @@
 package gateway
 
 import (
-	"time"
-
 	"github.com/spf13/pflag"
 )
 
-// Flags holds `tailui gateway`'s command-line flags. main registers them with
-// AddFlags, then calls Config and New, and listens on Listen:
+// Flags holds `tailui gateway`'s command-line flags: the address to listen on and
+// the Config they bind to directly. The CLI registers them with AddFlags, then calls
+// New with the Config and listens on Listen:
 //
 //	f := gateway.DefaultFlags()
 //	f.AddFlags(cmd.Flags())
 //	...
-//	g, err := gateway.New(f.Config())
+//	g, err := gateway.New(f.Config)
 //	ln, err := net.Listen("tcp", f.Listen)
 //	err = g.Serve(ctx, ln)
+//
+// Logger and Transport have no flags (they stay nil: the defaults).
 type Flags struct {
-	Listen                string
-	Upstream              string
-	OrgID                 string
-	BasicAuthUser         string
-	BasicAuthPasswordFile string
-	BearerTokenFile       string
-	MaxIdle               time.Duration
-	MaxSession            time.Duration
-	MaxRequestBytes       int64
-	MaxHeaderBytes        int
-	ReadHeaderTimeout     time.Duration
-	ReadBodyTimeout       time.Duration
-	Debug                 bool
+	Listen string
+	Config
 }
 
 // DefaultFlags returns the flags' default values.
 func DefaultFlags() Flags {
 	return Flags{
-		Listen:          ":8080",
-		MaxIdle:         DefaultMaxIdle,
-		MaxRequestBytes: DefaultMaxRequestBytes,
-		MaxHeaderBytes:  DefaultMaxHeaderBytes,
-		// The timeouts' defaults are New's, so that a zero Config and the flags agree.
-		ReadHeaderTimeout: DefaultReadHeaderTimeout,
-		ReadBodyTimeout:   DefaultReadBodyTimeout,
+		Listen: ":8080",
+		Config: Config{
+			MaxIdle:         DefaultMaxIdle,
+			MaxRequestBytes: DefaultMaxRequestBytes,
+			MaxHeaderBytes:  DefaultMaxHeaderBytes,
+			// The timeouts' defaults are New's, so that a zero Config and the flags agree.
+			ReadHeaderTimeout: DefaultReadHeaderTimeout,
+			ReadBodyTimeout:   DefaultReadBodyTimeout,
+		},
 	}
 }
 
@@ -59,23 +51,4 @@ func (f *Flags) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.ReadHeaderTimeout, "read-header-timeout", f.ReadHeaderTimeout, "drop a connection whose request line and headers take longer than this to arrive")
 	fs.DurationVar(&f.ReadBodyTimeout, "read-body-timeout", f.ReadBodyTimeout, "answer 408 and close the connection when a request body takes longer than this to arrive (does not bound responses or WebSocket sessions)")
 	fs.BoolVar(&f.Debug, "debug", f.Debug, "serve recently forwarded requests at /tailui/v1/debug/recent (tests only)")
-}
-
-// Config returns the Config the flags describe. Logger and Transport stay nil
-// (defaults); main may set Logger before calling New.
-func (f Flags) Config() Config {
-	return Config{
-		Upstream:              f.Upstream,
-		OrgID:                 f.OrgID,
-		BasicAuthUser:         f.BasicAuthUser,
-		BasicAuthPasswordFile: f.BasicAuthPasswordFile,
-		BearerTokenFile:       f.BearerTokenFile,
-		MaxIdle:               f.MaxIdle,
-		MaxSession:            f.MaxSession,
-		MaxRequestBytes:       f.MaxRequestBytes,
-		MaxHeaderBytes:        f.MaxHeaderBytes,
-		ReadHeaderTimeout:     f.ReadHeaderTimeout,
-		ReadBodyTimeout:       f.ReadBodyTimeout,
-		Debug:                 f.Debug,
-	}
 }

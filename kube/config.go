@@ -23,6 +23,10 @@ type Client struct {
 	Namespace string
 	// User is who the kubeconfig says we are, for error messages ("" when unknown).
 	User string
+
+	// watchers are the pod informers that every Follower of this client shares
+	// (podwatch.go), made on first use.
+	watchers *podWatchers
 }
 
 // NewClient builds a Client from kubectl's standard flags.

@@ -179,7 +179,7 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 	var lastErr string
 	var lastErrAt time.Time
 	var errMu sync.Mutex // one informer per scope: their error handlers run concurrently
-	go f.Client.watchPods(ctx, q, scopes, events, func(err error) {
+	stopWatch, err := f.Client.watchPods(ctx, q, scopes, events, func(err error) {
 		msg := Explain(err)
 		errMu.Lock()
 		if msg == lastErr && time.Since(lastErrAt) < 30*time.Second {
@@ -190,6 +190,19 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 		errMu.Unlock()
 		note(stream.KindError, "watching pods: %s (retrying)", msg)
 	})
+	if err != nil {
+		cancelAll := func() {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, h := range tails {
+				h.cancel()
+			}
+		}
+		cancelAll()
+		wg.Wait()
+		return err
+	}
+	defer stopWatch()
 	for {
 		select {
 		case <-ctx.Done():

@@ -15,7 +15,10 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
-// PodSummary is one pod as a pod picker shows it.
+// PodSummary is one pod as a pod picker shows it. It has ui.PodInfo's shape, field
+// for field, so that the CLI hands it to the UI with a type conversion (ui imports
+// no kube, kube no ui; a pod picker's row is not the line model, so it is not in
+// stream): a field added to one and not the other breaks that conversion's build.
 type PodSummary struct {
 	Namespace, Name string
 	// Workload is "Kind/name" of the owning workload; a ReplicaSet owned by a
@@ -29,6 +32,9 @@ type PodSummary struct {
 	Containers []string
 	Reason     string
 	Deleted    bool
+	// Context is the kubeconfig context of the pod's cluster when several are
+	// followed; Summarize leaves it "" and the caller, who knows the cluster, sets it.
+	Context string
 }
 
 // Summarize reads a pod into a PodSummary.
@@ -51,13 +57,13 @@ func Summarize(p *corev1.Pod) PodSummary {
 		s.Workload = kind + "/" + name
 	}
 	for _, c := range p.Spec.InitContainers {
-		s.Containers = append(s.Containers, "init:"+c.Name)
+		s.Containers = append(s.Containers, initPrefix+c.Name)
 	}
 	for _, c := range p.Spec.Containers {
 		s.Containers = append(s.Containers, c.Name)
 	}
 	for _, c := range p.Spec.EphemeralContainers {
-		s.Containers = append(s.Containers, "debug:"+c.Name)
+		s.Containers = append(s.Containers, debugPrefix+c.Name)
 	}
 	s.Total = len(p.Spec.Containers)
 	reason := func(cs corev1.ContainerStatus) {

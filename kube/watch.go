@@ -5,14 +5,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/tools/cache"
 )
 
 // podEvent is what discovery tells the follower about a pod.
@@ -113,51 +109,26 @@ func (c *Client) listPods(ctx context.Context, q *Query, scopes []scope) ([]*cor
 	return out, nil
 }
 
-// watchPods runs an informer per scope and reports every add, change and delete of a
-// matching pod. Informers relist and rewatch on their own when the API server times
-// a watch out or the connection drops, so discovery outlives any single watch.
-func (c *Client) watchPods(ctx context.Context, q *Query, scopes []scope, events chan<- podEvent, onError func(error)) {
-	var wg sync.WaitGroup
-	for _, sc := range scopes {
-		lw := &cache.ListWatch{
-			ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-				o.LabelSelector, o.FieldSelector = sc.labelSelector, sc.fieldSelector
-				return c.Clientset.CoreV1().Pods(sc.namespace).List(ctx, o)
-			},
-			WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-				o.LabelSelector, o.FieldSelector = sc.labelSelector, sc.fieldSelector
-				return c.Clientset.CoreV1().Pods(sc.namespace).Watch(ctx, o)
-			},
+// watchPods subscribes to the cluster's shared pod informer of every scope's namespace
+// (podwatch.go) and reports every add, change and delete of a matching pod. Informers
+// relist and rewatch on their own when the API server times a watch out or the
+// connection drops, so discovery outlives any single watch. The returned function
+// ends the subscriptions; events stop being sent once ctx ends.
+func (c *Client) watchPods(ctx context.Context, q *Query, scopes []scope, events chan<- podEvent, onError func(error)) (func(), error) {
+	w := c.podWatchers()
+	var stops []func()
+	stopAll := func() {
+		for _, stop := range stops {
+			stop()
 		}
-		inf := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{})
-		send := func(p *corev1.Pod, deleted bool) {
-			if !q.podMatches(p) {
-				return
-			}
-			select {
-			case events <- podEvent{pod: p, deleted: deleted}:
-			case <-ctx.Done():
-			}
-		}
-		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(o any) { send(o.(*corev1.Pod), false) },
-			UpdateFunc: func(_, o any) { send(o.(*corev1.Pod), false) },
-			DeleteFunc: func(o any) {
-				if t, ok := o.(cache.DeletedFinalStateUnknown); ok {
-					o = t.Obj
-				}
-				if p, ok := o.(*corev1.Pod); ok {
-					send(p, true)
-				}
-			},
-		})
-		if onError != nil {
-			_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-				onError(err)
-			})
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); inf.RunWithContext(ctx) }()
 	}
-	wg.Wait()
+	for _, sc := range scopes {
+		stop, err := w.subscribe(ctx, c, q, sc, events, onError)
+		if err != nil {
+			stopAll()
+			return nil, err
+		}
+		stops = append(stops, stop)
+	}
+	return stopAll, nil
 }

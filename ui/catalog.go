@@ -76,14 +76,52 @@ type PodRef struct {
 	Containers []string
 }
 
+// WorkloadKind says what a WorkloadRef stands for.
+type WorkloadKind int
+
+const (
+	// KindWorkload is a Kubernetes workload: Workload is "Kind/name" as in
+	// PodInfo.Workload. It is the zero value.
+	KindWorkload WorkloadKind = iota
+	// KindQuery is the command line's own QUERY with every selection flag, which
+	// the Catalog holds; Workload is its title (QueryTitle and the query).
+	KindQuery
+	// KindNode is a node's own logs (tailui node/NAME): Node is the node's name,
+	// Workload its title (NodeTitle and the name).
+	KindNode
+)
+
+// The titles before a query's or a node's name in WorkloadRef.Workload; shown on
+// the pane only, never parsed back (WorkloadRef.Kind says what a ref is).
+const (
+	QueryTitle = "Query/"
+	NodeTitle  = "Node/"
+)
+
 // WorkloadRef names a workload whose pods should be streamed, including pods
 // created after the selection was made (for example during a rollout).
 type WorkloadRef struct {
 	// Context is the workload's cluster (PodInfo.Context); "" with one cluster.
 	Context   string
 	Namespace string
-	// Workload is "Kind/name" exactly as in PodInfo.Workload.
+	// Workload is "Kind/name" exactly as in PodInfo.Workload, or with Kind
+	// KindQuery or KindNode the pane's title.
 	Workload string
+	// Kind says what the ref stands for (zero: a Kubernetes workload).
+	Kind WorkloadKind
+	// Node is the node's name with KindNode.
+	Node string
+}
+
+// QueryRef is the ref of the command line's query (label: the QUERY as typed, or
+// a word for selection flags alone) in a namespace of one cluster.
+func QueryRef(context, namespace, label string) WorkloadRef {
+	return WorkloadRef{Context: context, Namespace: namespace, Workload: QueryTitle + label, Kind: KindQuery}
+}
+
+// NodeRef is the ref of a node's logs; context "" means the node of every cluster given.
+func NodeRef(context, node string) WorkloadRef {
+	return WorkloadRef{Context: context, Workload: NodeTitle + node, Kind: KindNode, Node: node}
 }
 
 // Selection is what one pane streams. The UI builds one Selection per pane and

@@ -62,8 +62,8 @@ func TestPanelGroupsByCluster(t *testing.T) {
 
 func TestInitialPanesNameTheCluster(t *testing.T) {
 	req := initialRequest(Selection{Workloads: []WorkloadRef{
-		{Context: "east", Namespace: "shop", Workload: "Query/deploy/web"},
-		{Context: "west", Namespace: "shop", Workload: "Query/deploy/web"},
+		QueryRef("east", "shop", "deploy/web"),
+		QueryRef("west", "shop", "deploy/web"),
 	}}, true)
 	if strings.Join(req.titles, "|") != "[east] Query/deploy/web|[west] Query/deploy/web" {
 		t.Fatalf("titles %q", req.titles)

@@ -12,68 +12,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// Theme is a set of semantic colours. Every colour may be nil, meaning the
-// terminal's default. The default theme uses the 16 basic ANSI colours so that
-// it follows the user's terminal palette and survives 16-colour terminals;
-// Lip Gloss and Bubble Tea downsample anything richer to what the terminal
-// supports (colorprofile), and NO_COLOR removes colour but keeps bold,
-// underline and reverse, which the UI relies on for anything that matters.
-type Theme struct {
-	Text        color.Color // ordinary text
-	Faint       color.Color // secondary text, markers, timestamps
-	Accent      color.Color // focused titles, prompts, selected rows
-	Border      color.Color // separators between panes
-	FocusBorder color.Color // the focused pane's title bar background
-	Error       color.Color // errors, failed sources, error levels
-	Warn        color.Color // warnings, pending pods, reconnecting sources
-	OK          color.Color // live sources, ready pods, info level
-	Debug       color.Color // debug and trace levels
-	Key         color.Color // keys of pretty-printed JSON and logfmt
-	String      color.Color // string values of pretty-printed JSON
-	Number      color.Color // numbers, booleans and null in pretty-printed JSON
-	// Origins colour the lines of each origin in a pane with several origins,
-	// picked by a stable hash of Origin.ID. Used on 256-colour and true-colour
-	// terminals.
-	Origins []color.Color
-	// OriginsANSI replaces Origins on 16-colour terminals, where richer colours
-	// would collapse into a few.
-	OriginsANSI []color.Color
-	// Highlights colour the user's highlight rules, in order.
-	Highlights []color.Color
-}
-
-// DefaultTheme returns tailui's default theme.
-func DefaultTheme() Theme {
-	return Theme{
-		Text:        nil,
-		Faint:       lipgloss.BrightBlack,
-		Accent:      lipgloss.Cyan,
-		Border:      lipgloss.BrightBlack,
-		FocusBorder: lipgloss.Blue,
-		Error:       lipgloss.Red,
-		Warn:        lipgloss.Yellow,
-		OK:          lipgloss.Green,
-		Debug:       lipgloss.Blue,
-		Key:         lipgloss.Cyan,
-		String:      lipgloss.Green,
-		Number:      lipgloss.Magenta,
-		Origins: []color.Color{
-			lipgloss.ANSIColor(39), lipgloss.ANSIColor(112), lipgloss.ANSIColor(170),
-			lipgloss.ANSIColor(214), lipgloss.ANSIColor(75), lipgloss.ANSIColor(150),
-			lipgloss.ANSIColor(176), lipgloss.ANSIColor(44), lipgloss.ANSIColor(179),
-			lipgloss.ANSIColor(141), lipgloss.ANSIColor(79), lipgloss.ANSIColor(209),
-		},
-		OriginsANSI: []color.Color{
-			lipgloss.Cyan, lipgloss.Green, lipgloss.Magenta, lipgloss.Yellow, lipgloss.Blue,
-			lipgloss.BrightCyan, lipgloss.BrightGreen, lipgloss.BrightMagenta,
-			lipgloss.BrightYellow, lipgloss.BrightBlue,
-		},
-		Highlights: []color.Color{
-			lipgloss.Magenta, lipgloss.Cyan, lipgloss.Yellow, lipgloss.Green, lipgloss.Blue,
-		},
-	}
-}
-
 // paint is a precomputed SGR sequence that switches a style on. Log lines are
 // drawn with these rather than with lipgloss.Style.Render, which is too slow
 // to call for every span of every visible line. paintReset switches all
