@@ -158,18 +158,6 @@ func (n *NodeLog) Run(ctx context.Context, sink stream.Sink) error {
 	}
 }
 
-// sleepCtx waits d; false when ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
 // get asks the API server's node proxy for q.
 func (n *NodeLog) get(ctx context.Context, q map[string]string) ([]byte, error) {
 	// One segment with its trailing slash (AbsPath keeps it): the kubelet's route is

@@ -40,6 +40,11 @@ func (r Retry) Wait(ctx context.Context, attempt int, why string, announce func(
 	if announce != nil {
 		announce(d)
 	}
+	return sleepCtx(ctx, d)
+}
+
+// sleepCtx waits d; false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
