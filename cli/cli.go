@@ -51,6 +51,10 @@ func run(ctx context.Context, args []string) int {
 	if cmd == nil {
 		cmd = root
 	}
+	var shown shownError
+	if errors.As(err, &shown) {
+		return 1
+	}
 	var ue usageError
 	if errors.As(err, &ue) || isLookupError(root, args, err) {
 		fmt.Fprintf(os.Stderr, "%s: %s\nRun '%s --help' for usage.\n", progName(), errorText(err), clean(cmd.CommandPath()))
@@ -59,6 +63,13 @@ func run(ctx context.Context, args []string) int {
 	fmt.Fprintf(os.Stderr, "%s: %s\n", progName(), errorText(err))
 	return 1
 }
+
+// shownError is an error the run has already printed, as its source's last marker:
+// the exit code says it failed, without the same line twice.
+type shownError struct{ err error }
+
+func (e shownError) Error() string { return e.err.Error() }
+func (e shownError) Unwrap() error { return e.err }
 
 // clean sanitizes text from outside for a terminal: no escape sequence of any
 // kind, controls and invisible runes shown as escapes (see stream.Sanitize).

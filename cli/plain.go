@@ -59,6 +59,9 @@ type printer struct {
 	json   []byte // reused buffer for json output
 	// origins caches, per Origin, its sanitized text prefix and JSON fields.
 	origins map[*stream.Origin]*printedOrigin
+	// lastError is the text of the last error marker printed, so that the run's
+	// error is not printed a second time when it says the same (see runPlain).
+	lastError string
 }
 
 // printedOrigin is an Origin as the printer shows it, built once.
@@ -380,6 +383,7 @@ func (p *printer) marker(l *stream.Line) {
 	switch l.Kind {
 	case stream.KindError:
 		code = "31"
+		p.lastError = strings.TrimSpace(l.Text)
 	case stream.KindGap, stream.KindDropped:
 		code = "33"
 	case stream.KindFill:

@@ -181,6 +181,8 @@ func runPlain(ctx context.Context, src stream.Source, pr *printer) error {
 	switch {
 	case errors.As(err, &nm):
 		return err
+	case err != nil && pr.lastError != "" && pr.lastError == strings.TrimSpace(err.Error()):
+		return shownError{err}
 	case err != nil:
 		return err
 	case werr != nil && !errors.Is(werr, os.ErrClosed):

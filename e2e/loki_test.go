@@ -308,6 +308,10 @@ func TestLokiRefusedQueryIsExplained(t *testing.T) {
 	if res.code != 1 || !bytes.Contains(res.stderr, []byte("Loki refused the query: parse error at line 1")) {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
+	// Said once: the source's error marker, not again as the exit message.
+	if n := bytes.Count(res.stderr, []byte("Loki refused the query")); n != 1 {
+		t.Errorf("the refusal is printed %d times, want once:\n%s", n, res.stderr)
+	}
 	t.Logf("%s", firstLine(res.stderr))
 }
 
