@@ -1,0 +1,162 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// olderScrollback is the scrollback of the panes below: what a pane asks for on
+// open, and what one press of o loads.
+const olderScrollback = 40
+
+// olderPod creates a pod in logs-test whose log is 300 lines of history, every one
+// with the same timestamp to the nanosecond (step=0), and nothing after (rate=0):
+// the hardest case for matching the pane's first line by time and count, and a
+// log that kubectl reads the same before and after.
+func olderPod(t *testing.T, prefix string) string {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%100000)
+	pods := bed.cs.CoreV1().Pods("logs-test")
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "logs-test",
+			Annotations: map[string]string{"testbed.tailui.dev/logs.app": "history=300,step=0,rate=0"}},
+		Spec: corev1.PodSpec{NodeName: "testbed-node", Containers: []corev1.Container{{Name: "app", Image: "testbed/app"}}},
+	}
+	if _, err := pods.Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pods.Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}) })
+	poll(t, "the pod to run", 60*time.Second, func() bool {
+		p, err := pods.Get(ctx, name, metav1.GetOptions{})
+		return err == nil && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Running != nil
+	})
+	return name
+}
+
+// kubectlLogs is the pod's log as kubectl gives it, with timestamps.
+func kubectlLogs(t *testing.T, pod string) []string {
+	t.Helper()
+	r := runCmd(t, time.Minute, bed.kubectl, "-n", "logs-test", "logs", pod, "-c", "app", "--timestamps")
+	if r.code != 0 {
+		t.Fatalf("kubectl logs: exit %d: %s", r.code, r.stderr)
+	}
+	return lines(r.stdout)
+}
+
+// startOlderTUI runs tailui on pod in tmux, in a directory of its own (where s
+// saves), with a small scrollback.
+func startOlderTUI(t *testing.T, pod string) (*tmux, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s := &tmux{t: t, session: fmt.Sprintf("tailui-e2e-older-%d", time.Now().UnixNano())}
+	cmdline := fmt.Sprintf("cd '%s' && env KUBECONFIG=%s TERM=xterm-256color %s -n logs-test %s --scrollback %d; echo TAILUI-EXITED $?; sleep 600",
+		dir, bed.kubeconfig, bed.tailui, pod, olderScrollback)
+	if out, err := tmuxNewSession(s.session, 200, 30, cmdline); err != nil {
+		t.Fatalf("tmux new-session: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = tmuxCmd("kill-session", "-t", s.session).Run() })
+	return s, dir
+}
+
+// saveOlderPane saves the pane (s, enter: the default path) and returns the
+// saved lines: log lines and, apart, the markers.
+func saveOlderPane(t *testing.T, tm *tmux, dir string, n int) (logs, markers []string) {
+	t.Helper()
+	tm.keys("s")
+	tm.waitScreen("the save prompt", contains(".log"))
+	tm.keys("Enter")
+	tm.waitScreen("the save", contains("saved"))
+	files, _ := filepath.Glob(filepath.Join(dir, "tailui-*.log"))
+	if len(files) != n {
+		t.Fatalf("saved files %v, want %d", files, n)
+	}
+	slices.Sort(files)
+	data, err := os.ReadFile(files[n-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines(data) {
+		if strings.Contains(l, "── ") {
+			markers = append(markers, l)
+		} else {
+			logs = append(logs, l)
+		}
+	}
+	_ = os.Rename(files[n-1], files[n-1]+".done") // the next save's default name is free
+	return logs, markers
+}
+
+// TestTUILoadOlderLines opens a pane on a pod with a long history, all of it in one
+// nanosecond, with a small scrollback: the pane asks for its last 40 lines only.
+// Scrolled to the top it offers older lines; o loads 40 more, then 40 more: after
+// each, the pane holds exactly the last 80, then 120, lines kubectl logs gives, once
+// each, in order.
+func TestTUILoadOlderLines(t *testing.T) {
+	pod := olderPod(t, "older")
+	want := kubectlLogs(t, pod)
+	if len(want) != 300 {
+		t.Fatalf("kubectl logs: %d lines, want 300", len(want))
+	}
+	tm, dir := startOlderTUI(t, pod)
+	tm.waitScreen("the pane's lines", contains("seq=300"))
+	got, _ := saveOlderPane(t, tm, dir, 1)
+	if !slices.Equal(got, want[300-olderScrollback:]) {
+		t.Fatalf("on open the pane holds %d lines, want kubectl's last %d:\n%s", len(got), olderScrollback, strings.Join(got, "\n"))
+	}
+	tm.keys("g")
+	tm.waitScreen("the offer of older lines", contains(fmt.Sprintf("↑ older lines: press o to load %d more", olderScrollback)))
+	for press, held := 1, 2*olderScrollback; press <= 2; press, held = press+1, held+olderScrollback {
+		tm.keys("o")
+		sc := tm.waitScreen("the older lines", contains(fmt.Sprintf("%d older lines loaded (the pane keeps %d lines now)", olderScrollback, held)))
+		got, markers := saveOlderPane(t, tm, dir, 1)
+		if len(markers) > 0 {
+			t.Errorf("press %d: markers in the pane: %v", press, markers)
+		}
+		if !slices.Equal(got, want[300-held:]) {
+			t.Fatalf("press %d: the pane holds %d lines, want kubectl's last %d:\n%s\nscreen:\n%s", press, len(got), held, strings.Join(got, "\n"), sc)
+		}
+		tm.keys("g")
+		sc = tm.waitScreen("the top", contains(fmt.Sprintf("seq=%d", 300-held+1)))
+		t.Logf("press %d: the pane holds kubectl's last %d lines exactly; its top:\n%s", press, held, firstLines(sc, 4))
+	}
+}
+
+// TestTUILoadOlderPodGone: the pod is deleted before the key. The row says the pod
+// is gone, and the pane keeps every line it had.
+func TestTUILoadOlderPodGone(t *testing.T) {
+	ctx := context.Background()
+	pod := olderPod(t, "older-gone")
+	want := kubectlLogs(t, pod)
+	tm, dir := startOlderTUI(t, pod)
+	tm.waitScreen("the pane's lines", contains("seq=300"))
+	if err := bed.cs.CoreV1().Pods("logs-test").Delete(ctx, pod, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the pod to be gone", 60*time.Second, func() bool {
+		_, err := bed.cs.CoreV1().Pods("logs-test").Get(ctx, pod, metav1.GetOptions{})
+		return err != nil
+	})
+	tm.waitScreen("the stream to end", contains("pod deleted"))
+	before, _ := saveOlderPane(t, tm, dir, 1)
+	tm.keys("g")
+	tm.waitScreen("the offer of older lines", contains("↑ older lines: press o"))
+	tm.keys("o")
+	sc := tm.waitScreen("the row saying the pod is gone", contains(fmt.Sprintf("pod %q is gone", pod)))
+	after, _ := saveOlderPane(t, tm, dir, 1)
+	if !slices.Equal(after, before) || len(after) < olderScrollback-1 || !slices.Equal(after, want[300-len(after):]) {
+		t.Fatalf("the pane changed or lost lines: %d before, %d after (want kubectl's last %d)\n%s", len(before), len(after), len(before), sc)
+	}
+	t.Logf("pod gone: the pane kept its %d lines; its top:\n%s", len(after), firstLines(sc, 3))
+}
