@@ -131,10 +131,16 @@ func testLoadOlderMerged(t *testing.T, lenA int) {
 		}
 		return n
 	}
-	for press := 1; ; press++ {
+	for n := 1; ; n++ {
 		ha, hb := heldOf(a), heldOf(b)
 		capBefore := p.buf.ring.Cap()
+		press(m, "g")
+		topText := p.buf.ring.At(0).src
 		pressOlder(t, m)
+		// The view stays where it was: the loaded lines are above it.
+		if e, _ := p.buf.get(p.top); e.src != topText || p.follow {
+			t.Fatalf("load %d: the view moved from %q to %q (follow %v)", n, topText, e.src, p.follow)
+		}
 		// Each container: the chunk (10) more, or to its log's start; merged, and
 		// at the bound only the newest of them.
 		wa, wb := min(ha+10, len(logA)), min(hb+10, len(logB))
@@ -150,10 +156,10 @@ func testLoadOlderMerged(t *testing.T, lenA int) {
 		}
 		want := lineTexts(stream.MergeOlder([][]stream.Line{logA[len(logA)-wa:], logB[len(logB)-wb:]}))
 		if got := paneTexts(p); !slices.Equal(got, want) {
-			t.Fatalf("press %d: pane holds\n%v\nwant\n%v", press, got, want)
+			t.Fatalf("load %d: pane holds\n%v\nwant\n%v", n, got, want)
 		}
 		if got, want := p.buf.ring.Cap(), max(capBefore, len(want)); got != want {
-			t.Fatalf("press %d: capacity %d, want %d", press, got, want)
+			t.Fatalf("load %d: capacity %d, want %d", n, got, want)
 		}
 		found := false
 		for abs, e := range p.buf.ring.All() {
@@ -162,7 +168,7 @@ func testLoadOlderMerged(t *testing.T, lenA int) {
 			}
 		}
 		if !found || len(p.buf.marks) != 1 {
-			t.Fatalf("press %d: the mark moved off %q (marks %v)", press, markText, p.buf.marks)
+			t.Fatalf("load %d: the mark moved off %q (marks %v)", n, markText, p.buf.marks)
 		}
 		if wa == len(logA) && wb == len(logB) || wa+wb == olderGrowth*scrollback {
 			break

@@ -131,13 +131,19 @@ func (p *pane) olderText() string {
 	return ""
 }
 
+// olderActive reports whether olderText has something to say, without building it
+// (contentTop asks on every frame).
+func (p *pane) olderActive() bool {
+	return p.older.loading || p.older.note != "" || p.olderOffered() || len(p.sel.LokiQueries) > 0
+}
+
 // olderChunk is how many lines a key press loads.
 func (p *pane) olderChunk() int { return min(p.olderBase(), olderChunkMax) }
 
 // olderRowShown reports whether the row is drawn: the pane shows its first line
 // and there is something to say. top is the first row below the title (and rates).
 func (p *pane) olderRowShown(top int) bool {
-	if p.buf.count() == 0 || p.olderText() == "" {
+	if p.buf.count() == 0 || !p.olderActive() {
 		return false
 	}
 	if !p.follow {
@@ -301,6 +307,9 @@ func (p *pane) olderLoaded(msg olderLoadedMsg) tea.Cmd {
 		for i := range merged {
 			es[i] = newEntry(merged[i])
 		}
+		// A view anchored at a line the ring dropped since shows its first line:
+		// anchor it there, so that it stays put with the older lines above it.
+		p.top = max(p.top, p.buf.ring.First())
 		remap := p.buf.insertOlder(es, min(bound, max(p.buf.ring.Cap(), p.buf.kept()+len(es))))
 		p.top = remap(p.top)
 		for _, a := range []*int64{&p.cur, &p.spot, &p.selA, &p.selB} {
