@@ -26,11 +26,15 @@ const olderScrollback = 40
 // log that kubectl reads the same before and after.
 func olderPod(t *testing.T, prefix string) string {
 	t.Helper()
+	return olderPodNamed(t, fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%100000), nil)
+}
+
+func olderPodNamed(t *testing.T, name string, labels map[string]string) string {
+	t.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%100000)
 	pods := bed.cs.CoreV1().Pods("logs-test")
 	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "logs-test",
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "logs-test", Labels: labels,
 			Annotations: map[string]string{"testbed.tailui.dev/logs.app": "history=300,step=0,rate=0"}},
 		Spec: corev1.PodSpec{NodeName: "testbed-node", Containers: []corev1.Container{{Name: "app", Image: "testbed/app"}}},
 	}
@@ -57,12 +61,12 @@ func kubectlLogs(t *testing.T, pod string) []string {
 
 // startOlderTUI runs tailui on pod in tmux, in a directory of its own (where s
 // saves), with a small scrollback.
-func startOlderTUI(t *testing.T, pod string) (*tmux, string) {
+func startOlderTUI(t *testing.T, selection ...string) (*tmux, string) {
 	t.Helper()
 	dir := t.TempDir()
 	s := &tmux{t: t, session: fmt.Sprintf("tailui-e2e-older-%d", time.Now().UnixNano())}
 	cmdline := fmt.Sprintf("cd '%s' && env KUBECONFIG=%s TERM=xterm-256color %s -n logs-test %s --scrollback %d; echo TAILUI-EXITED $?; sleep 600",
-		dir, bed.kubeconfig, bed.tailui, pod, olderScrollback)
+		dir, bed.kubeconfig, bed.tailui, strings.Join(selection, " "), olderScrollback)
 	if out, err := tmuxNewSession(s.session, 200, 30, cmdline); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
@@ -105,15 +109,31 @@ func saveOlderPane(t *testing.T, tm *tmux, dir string, n int) (logs, markers []s
 // each, in order.
 func TestTUILoadOlderLines(t *testing.T) {
 	pod := olderPod(t, "older")
+	tm, dir := startOlderTUI(t, pod)
+	testLoadOlder(t, tm, dir, pod)
+}
+
+// TestTUILoadOlderLinesJoiningPod: the same with a pod that joins the pane's
+// selection after the pane opened (a container that started after tailui, which
+// a pane used to read whole): it too is asked for the pane's scrollback only, and
+// offers older lines.
+func TestTUILoadOlderLinesJoiningPod(t *testing.T) {
+	label := fmt.Sprintf("join-%d", time.Now().UnixNano()%100000)
+	tm, dir := startOlderTUI(t, "-l", "older="+label)
+	tm.waitScreen("the pane waiting for a pod", contains("waiting for one to appear"))
+	pod := olderPodNamed(t, "older-"+label, map[string]string{"older": label})
+	testLoadOlder(t, tm, dir, pod)
+}
+
+func testLoadOlder(t *testing.T, tm *tmux, dir, pod string) {
 	want := kubectlLogs(t, pod)
 	if len(want) != 300 {
 		t.Fatalf("kubectl logs: %d lines, want 300", len(want))
 	}
-	tm, dir := startOlderTUI(t, pod)
 	tm.waitScreen("the pane's lines", contains("seq=300"))
 	got, _ := saveOlderPane(t, tm, dir, 1)
-	if !slices.Equal(got, want[300-olderScrollback:]) {
-		t.Fatalf("on open the pane holds %d lines, want kubectl's last %d:\n%s", len(got), olderScrollback, strings.Join(got, "\n"))
+	if !slices.Equal(got, want[300-len(got):]) || len(got) < olderScrollback-1 {
+		t.Fatalf("on open the pane holds %d lines, not kubectl's last %d (or %d with a marker):\n%s", len(got), olderScrollback, olderScrollback-1, strings.Join(got, "\n"))
 	}
 	tm.keys("g")
 	tm.waitScreen("the offer of older lines", contains(fmt.Sprintf("↑ older lines: press o to load %d more", olderScrollback)))
@@ -130,6 +150,26 @@ func TestTUILoadOlderLines(t *testing.T) {
 		tm.keys("g")
 		sc = tm.waitScreen("the top", contains(fmt.Sprintf("seq=%d", 300-held+1)))
 		t.Logf("press %d: the pane holds kubectl's last %d lines exactly; its top:\n%s", press, held, firstLines(sc, 4))
+	}
+	// What tailui asked the kubelet for: the pane's open asked for its scrollback
+	// (less the marker a pane waiting for its pod holds), each press for what the
+	// pane held and 40 more; never a whole log (kubectl's own request is the one
+	// without tailLines).
+	var asked []string
+	b, err := os.ReadFile(filepath.Join(bed.state, "logs", "kubelet.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines(b) {
+		if strings.Contains(l, `msg="log request" pod=logs-test/`+pod+" ") {
+			_, q, _ := strings.Cut(l, "query=")
+			if q != `"timestamps=true"` {
+				asked = append(asked, q)
+			}
+		}
+	}
+	if want := []string{`"follow=true&tailLines=40&timestamps=true"`, `"tailLines=80&timestamps=true"`, `"tailLines=120&timestamps=true"`}; !slices.Equal(asked, want) {
+		t.Errorf("tailui asked the kubelet for %v, want %v", asked, want)
 	}
 }
 
@@ -156,7 +196,8 @@ func TestTUILoadOlderPodGone(t *testing.T) {
 	sc := tm.waitScreen("the row saying the pod is gone", contains(fmt.Sprintf("pod %q is gone", pod)))
 	after, _ := saveOlderPane(t, tm, dir, 1)
 	if !slices.Equal(after, before) || len(after) < olderScrollback-1 || !slices.Equal(after, want[300-len(after):]) {
-		t.Fatalf("the pane changed or lost lines: %d before, %d after (want kubectl's last %d)\n%s", len(before), len(after), len(before), sc)
+		t.Fatalf("the pane changed or lost lines: %d before, %d after (want kubectl's last %d)\nafter:\n%s\nkubectl:\n%s\n%s", len(before), len(after), len(before),
+			strings.Join(after, "\n"), strings.Join(want[300-len(after):], "\n"), sc)
 	}
 	t.Logf("pod gone: the pane kept its %d lines; its top:\n%s", len(after), firstLines(sc, 3))
 }
