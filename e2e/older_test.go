@@ -155,20 +155,8 @@ func testLoadOlder(t *testing.T, tm *tmux, dir, pod string) {
 	// (less the marker a pane waiting for its pod holds), each press for what the
 	// pane held and 40 more; never a whole log (kubectl's own request is the one
 	// without tailLines).
-	var asked []string
-	b, err := os.ReadFile(filepath.Join(bed.state, "logs", "kubelet.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range lines(b) {
-		if strings.Contains(l, `msg="log request" pod=logs-test/`+pod+" ") {
-			_, q, _ := strings.Cut(l, "query=")
-			if q != `"timestamps=true"` {
-				asked = append(asked, q)
-			}
-		}
-	}
-	if want := []string{`"follow=true&tailLines=40&timestamps=true"`, `"tailLines=80&timestamps=true"`, `"tailLines=120&timestamps=true"`}; !slices.Equal(asked, want) {
+	asked := kubeletAsked(t, pod)
+	if want := []string{"follow=true&tailLines=40&timestamps=true", "tailLines=80&timestamps=true", "tailLines=120&timestamps=true"}; !slices.Equal(asked, want) {
 		t.Errorf("tailui asked the kubelet for %v, want %v", asked, want)
 	}
 }
@@ -200,4 +188,59 @@ func TestTUILoadOlderPodGone(t *testing.T) {
 			strings.Join(after, "\n"), strings.Join(want[300-len(after):], "\n"), sc)
 	}
 	t.Logf("pod gone: the pane kept its %d lines; its top:\n%s", len(after), firstLines(sc, 3))
+}
+
+// kubeletAsked returns the queries of tailui's log requests for pod, in order, from
+// the stand-in kubelet's log (kubectl's own, "timestamps=true" alone, left out).
+func kubeletAsked(t *testing.T, pod string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(bed.state, "logs", "kubelet.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	for _, l := range lines(b) {
+		if strings.Contains(l, `msg="log request" pod=logs-test/`+pod+" ") {
+			_, q, _ := strings.Cut(l, "query=")
+			if q = strings.Trim(q, `"`); q != "timestamps=true" {
+				asked = append(asked, q)
+			}
+		}
+	}
+	return asked
+}
+
+// TestTUIReconnectAsksNoHistory: a pane on a pod whose kubelet closes every follow
+// stream after 50 lines asks for its scrollback once, on open; every reconnect
+// resumes by sinceTime and asks for no history it had (no tailLines).
+func TestTUIReconnectAsksNoHistory(t *testing.T) {
+	ctx := context.Background()
+	name := fmt.Sprintf("older-cut-%d", time.Now().UnixNano()%100000)
+	pods := bed.cs.CoreV1().Pods("logs-test")
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "logs-test",
+			Annotations: map[string]string{"testbed.tailui.dev/logs.app": "history=300,rate=20,cut=50"}},
+		Spec: corev1.PodSpec{NodeName: "testbed-node", Containers: []corev1.Container{{Name: "app", Image: "testbed/app"}}},
+	}
+	if _, err := pods.Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pods.Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}) })
+	poll(t, "the pod to run", 60*time.Second, func() bool {
+		p, err := pods.Get(ctx, name, metav1.GetOptions{})
+		return err == nil && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Running != nil
+	})
+	tm, _ := startOlderTUI(t, name)
+	tm.waitScreen("the pane's lines", contains("seq="))
+	poll(t, "three reconnects", 60*time.Second, func() bool { return len(kubeletAsked(t, name)) >= 4 })
+	asked := kubeletAsked(t, name)
+	if asked[0] != "follow=true&tailLines=40&timestamps=true" {
+		t.Errorf("the open asked for %q, want the pane's scrollback (tailLines=40)", asked[0])
+	}
+	for _, q := range asked[1:] {
+		if strings.Contains(q, "tailLines") || !strings.Contains(q, "sinceTime=") || !strings.Contains(q, "follow=true") {
+			t.Errorf("a reconnect asked for %q: want a resume by sinceTime, without tailLines", q)
+		}
+	}
+	t.Logf("what tailui asked the kubelet for: %v", asked)
 }
