@@ -244,3 +244,37 @@ func TestTUIReconnectAsksNoHistory(t *testing.T) {
 	}
 	t.Logf("what tailui asked the kubelet for: %v", asked)
 }
+
+// TestTUILoadOlderRotated: the container's log was rotated past the pane's first
+// line (the kubelet serves only the current file): the row says so, and the pane
+// keeps what it had.
+func TestTUILoadOlderRotated(t *testing.T) {
+	ctx := context.Background()
+	name := fmt.Sprintf("older-rot-%d", time.Now().UnixNano()%100000)
+	pods := bed.cs.CoreV1().Pods("logs-test")
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "logs-test",
+			Annotations: map[string]string{"testbed.tailui.dev/logs.app": "history=0,rate=20,rotate=30"}},
+		Spec: corev1.PodSpec{NodeName: "testbed-node", Containers: []corev1.Container{{Name: "app", Image: "testbed/app"}}},
+	}
+	if _, err := pods.Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pods.Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}) })
+	poll(t, "the pod to run", 60*time.Second, func() bool {
+		p, err := pods.Get(ctx, name, metav1.GetOptions{})
+		return err == nil && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Running != nil
+	})
+	// The pane (scrollback 40) holds lines of two files and more once the pod has
+	// written 70 lines; the current file holds 30 at most.
+	tm, _ := startOlderTUI(t, name)
+	tm.waitScreen("70 lines", contains("seq=70"))
+	tm.keys("g")
+	tm.waitScreen("the offer of older lines", contains("↑ older lines: press o"))
+	tm.keys("o")
+	sc := tm.waitScreen("the row saying the log was rotated", contains("rotated or truncated"))
+	if !strings.Contains(sc, "no older lines loaded") {
+		t.Errorf("rotated: the row does not say nothing was loaded:\n%s", sc)
+	}
+	t.Logf("rotated; the pane's top:\n%s", firstLines(sc, 3))
+}

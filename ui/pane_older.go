@@ -321,7 +321,11 @@ func (p *pane) olderLoaded(msg olderLoadedMsg) tea.Cmd {
 	}
 	p.older.offerSeen = -1 // done changed
 	var b strings.Builder
-	fmt.Fprintf(&b, "↑ %s loaded", plural(len(merged), "older line"))
+	if len(merged) == 0 && len(notes) > 0 {
+		b.WriteString("↑ no older lines loaded")
+	} else {
+		fmt.Fprintf(&b, "↑ %s loaded", plural(len(merged), "older line"))
+	}
 	if p.buf.ring.Cap() > p.olderBase() {
 		fmt.Fprintf(&b, " (the pane keeps %d lines now)", p.buf.ring.Cap())
 	}
