@@ -56,7 +56,23 @@ func kubectlLogs(t *testing.T, pod string) []string {
 	if r.code != 0 {
 		t.Fatalf("kubectl logs: exit %d: %s", r.code, r.stderr)
 	}
-	return lines(r.stdout)
+	return stampsAsSaved(t, lines(r.stdout))
+}
+
+// stampsAsSaved writes each line's leading timestamp as a save does (Go's
+// RFC 3339 with nanoseconds, trailing zeros trimmed: the kubelet keeps nine digits).
+func stampsAsSaved(t *testing.T, ls []string) []string {
+	t.Helper()
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		ts, rest, _ := strings.Cut(l, " ")
+		tm, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
+			t.Fatalf("line without a timestamp: %q", l)
+		}
+		out[i] = tm.UTC().Format(time.RFC3339Nano) + " " + rest
+	}
+	return out
 }
 
 // startOlderTUI runs tailui on pod in tmux, in a directory of its own (where s
