@@ -27,7 +27,10 @@ type catalog struct {
 	log      kube.LogOptions
 }
 
-var _ ui.Catalog = (*catalog)(nil)
+var (
+	_ ui.Catalog     = (*catalog)(nil)
+	_ ui.OlderSource = (*kube.Follower)(nil) // a pane loads older lines through its Followers
+)
 
 func (c *catalog) multi() bool { return len(c.clusters) > 1 }
 

@@ -125,15 +125,23 @@ func captureStderr(t *testing.T, f func()) string {
 	return string(<-done)
 }
 
-// TestBoundHistory: a TUI pane asks each container for at most its scrollback.
+// TestBoundHistory: a TUI pane asks each container for at most its scrollback, or
+// --tail when given; no read but a resume asks for more (MaxHistory), unless
+// --tail -1 asks for whole logs.
 func TestBoundHistory(t *testing.T) {
 	for _, c := range []struct {
 		tail       int64
+		given      bool
 		scrollback int
-		want       int64
-	}{{-1, 0, 100000}, {-1, 5000, 5000}, {10, 5000, 10}, {0, 5000, 0}, {9000, 5000, 5000}} {
-		if got := boundHistory(kube.LogOptions{TailLines: c.tail}, c.scrollback).TailLines; got != c.want {
-			t.Errorf("--tail %d --scrollback %d: tailLines %d, want %d", c.tail, c.scrollback, got, c.want)
+		want, max  int64
+	}{
+		{-1, false, 0, 100000, 100000}, {-1, false, 5000, 5000, 5000}, {10, true, 5000, 10, 5000},
+		{0, true, 5000, 0, 5000}, {9000, false, 5000, 5000, 5000}, {9000, true, 5000, 9000, 9000},
+		{-1, true, 5000, -1, 0},
+	} {
+		lo := boundHistory(kube.LogOptions{TailLines: c.tail}, c.scrollback, c.given)
+		if lo.TailLines != c.want || lo.MaxHistory != c.max {
+			t.Errorf("--tail %d (given %v) --scrollback %d: tailLines %d, cap %d; want %d, %d", c.tail, c.given, c.scrollback, lo.TailLines, lo.MaxHistory, c.want, c.max)
 		}
 	}
 }

@@ -109,9 +109,7 @@ func runRoot(cmd *cobra.Command, f *rootFlags, query string) error {
 		pr.context = stream.NewContext(f.context)
 	}
 	if !plainWanted(f) {
-		if !cmd.Flags().Changed("tail") {
-			lo = boundHistory(lo, f.scrollback)
-		}
+		lo = boundHistory(lo, f.scrollback, cmd.Flags().Changed("tail"))
 		if isNode {
 			if _, err := f.nodeLogs(nil, node, lo); err != nil { // NAME and --node-log, checked before the screen opens
 				return err
@@ -267,16 +265,24 @@ func runTUI(ctx context.Context, f *rootFlags, clusters []*kube.Cluster, fill fi
 	return ui.Run(ctx, opts)
 }
 
-// boundHistory caps what a TUI pane asks each container for at start to what the
-// pane can keep (--scrollback), when --tail is not given: a chatty container's whole
-// log (tens of millions of lines) would take minutes to pull, only to be dropped. An
-// explicit --tail keeps its meaning (--tail -1: the whole log).
-func boundHistory(lo kube.LogOptions, scrollback int) kube.LogOptions {
+// boundHistory caps what a TUI pane asks each container for to what the pane can
+// keep (--scrollback): a chatty container's whole log (tens of millions of lines)
+// would take minutes to pull, only to be dropped. Without --tail the first read of a
+// container asks for that many lines; every other read that does not resume by time
+// (a container that started after tailui, a pod that joins a followed workload, the
+// previous container after a restart) is capped at the scrollback or --tail,
+// whichever is more (MaxHistory); a resume asks from the last line it had. The key
+// that loads older lines reads further back on request. An explicit --tail keeps its
+// meaning (--tail -1: the whole log, of every container, uncapped).
+func boundHistory(lo kube.LogOptions, scrollback int, tailGiven bool) kube.LogOptions {
 	if scrollback <= 0 {
 		scrollback = ui.DefaultScrollback
 	}
-	if lo.TailLines < 0 || lo.TailLines > int64(scrollback) {
+	if !tailGiven && (lo.TailLines < 0 || lo.TailLines > int64(scrollback)) {
 		lo.TailLines = int64(scrollback)
+	}
+	if lo.TailLines >= 0 {
+		lo.MaxHistory = max(lo.TailLines, int64(scrollback))
 	}
 	return lo
 }

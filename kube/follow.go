@@ -27,6 +27,8 @@ type Follower struct {
 	// server cannot be reached at start (a pane in the TUI); without it the first
 	// failure is returned (plain output fails fast, like kubectl).
 	RetryStart bool
+
+	older olderIndex // the containers started, for ReadOlder (older.go)
 }
 
 var _ stream.Source = (*Follower)(nil)
@@ -120,6 +122,7 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 		// A container that started after tailui did (or has not started yet) is read
 		// from its first line; --tail and --since apply to what was there at start.
 		cs.fresh = st.ID == "" || p.CreationTimestamp.Time.After(startTime)
+		f.older.add(cs)
 
 		wg.Add(1)
 		go func() {

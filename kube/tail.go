@@ -49,8 +49,13 @@ type LogOptions struct {
 	// TailLines limits the first read of containers present at start (-1: all).
 	TailLines int64
 	// Since limits the first read of containers present at start (0: all).
-	Since    time.Duration
-	Previous bool
+	Since time.Duration
+	// MaxHistory caps every read that does not resume (sinceTime) at that many of
+	// the log's last lines, whatever else would read more: the whole log of a
+	// container that started after tailui, or the previous container's. The TUI
+	// sets it to what a pane keeps; 0 means no cap (plain output).
+	MaxHistory int64
+	Previous   bool
 	// LimitBytes caps what the server sends for one request (0: none).
 	LimitBytes int64
 	Transport  Transport
@@ -532,6 +537,10 @@ func startOf(resumeAt time.Time, resumeOK, fresh bool, mode readMode, o LogOptio
 			secs := int64((o.Since + time.Second - 1) / time.Second)
 			st.sinceSeconds = &secs
 		}
+	}
+	if o.MaxHistory > 0 && st.sinceTime == nil && (st.tail == nil || *st.tail > o.MaxHistory) {
+		tail := o.MaxHistory
+		st.tail = &tail
 	}
 	return st
 }

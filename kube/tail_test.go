@@ -1050,6 +1050,14 @@ func TestStartOf(t *testing.T) {
 		{name: "fresh container: whole log", fresh: true, opts: LogOptions{TailLines: 3}},
 		{name: "previous after a restart: whole log", mode: readPrevious, opts: LogOptions{TailLines: 3}},
 		{name: "--previous: tail applies", mode: readPrevious, opts: LogOptions{TailLines: 3, Previous: true}, want: start{tail: i64(3)}},
+		// A TUI pane (MaxHistory: what it keeps) never asks for more than it keeps,
+		// and a resume never asks for what it had.
+		{name: "pane: first read under the cap", opts: LogOptions{TailLines: 3, MaxHistory: 10}, want: start{tail: i64(3)}},
+		{name: "pane: whole log capped", opts: LogOptions{TailLines: -1, MaxHistory: 10}, want: start{tail: i64(10)}},
+		{name: "pane: since capped too", opts: LogOptions{TailLines: -1, Since: time.Minute, MaxHistory: 10}, want: start{tail: i64(10), sinceSeconds: i64(60)}},
+		{name: "pane: fresh container capped", fresh: true, opts: LogOptions{TailLines: 3, MaxHistory: 10}, want: start{tail: i64(10)}},
+		{name: "pane: previous after a restart capped", mode: readPrevious, opts: LogOptions{TailLines: 3, MaxHistory: 10}, want: start{tail: i64(10)}},
+		{name: "pane: resume by time, no tail", resumeOK: true, fresh: true, opts: LogOptions{TailLines: 3, MaxHistory: 10}, want: start{sinceTime: &at}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

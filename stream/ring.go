@@ -139,3 +139,42 @@ func (r *Ring[T]) pos(i int) int {
 	}
 	return p
 }
+
+// Grow raises the most values r holds to capacity, keeping what it holds and every
+// absolute index; a capacity at or below Cap changes nothing.
+func (r *Ring[T]) Grow(capacity int) {
+	if capacity <= len(r.buf) {
+		return
+	}
+	buf := make([]T, capacity)
+	for i := 0; i < r.n; i++ {
+		buf[i] = r.buf[r.pos(i)]
+	}
+	r.buf, r.head = buf, 0
+}
+
+// PushFront puts vs, oldest first, before the oldest value held: lines loaded from
+// further back than what r was given first. Only free room is used: when vs does not
+// fit, its newest values (those next to what r holds) go in and the rest are left
+// out; the values held are never dropped for them. It returns how many went in.
+//
+// Absolute indexes are renumbered: the first value of vs that went in takes First(),
+// and every value held before moves up by the count returned (Total grows by it too,
+// Dropped is unchanged). A view that holds positions must shift them by as much.
+func (r *Ring[T]) PushFront(vs []T) int {
+	k := min(len(vs), len(r.buf)-r.n)
+	if k <= 0 {
+		return 0
+	}
+	vs = vs[len(vs)-k:]
+	r.head -= k
+	if r.head < 0 {
+		r.head += len(r.buf)
+	}
+	// Write at the new head, wrapping once at most.
+	c := copy(r.buf[r.head:], vs)
+	copy(r.buf, vs[c:])
+	r.n += k
+	r.total += int64(k)
+	return k
+}

@@ -185,3 +185,19 @@ type LokiCatalog interface {
 // ErrFatal marks errors the UI cannot work around (no kubeconfig, no access at
 // all). Wrap it: fmt.Errorf("%w: %w", ui.ErrFatal, err).
 var ErrFatal = errors.New("fatal")
+
+// OlderSource is a source (from Catalog.Open) that can read what its origins logged
+// before the first lines they delivered: a pane scrolled to its top offers to load
+// them. Both methods are safe for use from several goroutines; ReadOlder is called
+// from a command goroutine, MayHaveOlder from Update (it must be quick).
+type OlderSource interface {
+	stream.Source
+	// MayHaveOlder reports whether o is one of the source's origins and its first
+	// lines came from a read bounded by a count or a time (--tail, the pane's
+	// scrollback): its log may hold older lines.
+	MayHaveOlder(o *stream.Origin) bool
+	// ReadOlder reads o's log once, without following, its last n lines with their
+	// times, each line with o as its Origin, sanitized as the stream's are. An
+	// error says, in a phrase, why it could not (the pod is gone, no access).
+	ReadOlder(ctx context.Context, o *stream.Origin, n int64) ([]stream.Line, error)
+}

@@ -38,6 +38,7 @@ type keyMap struct {
 	PageUp   key.Binding
 	PageDown key.Binding
 	Top      key.Binding
+	Older    key.Binding
 	Follow   key.Binding
 	Left     key.Binding
 	Right    key.Binding
@@ -141,6 +142,7 @@ func newKeyMap() *keyMap {
 		PageUp:   b(k("pgup", "b", "ctrl+b"), "pgup", "page up"),
 		PageDown: b(k("pgdown", "ctrl+f"), "pgdn", "page down"),
 		Top:      b(k("g", "home"), "g", "top"),
+		Older:    b(k("o"), "o", "load older lines"),
 		Follow:   b(k("G", "end"), "G", "follow"),
 		Left:     b(k("h", "left"), "←/h", "scroll left"),
 		Right:    b(k("l", "right"), "→/l", "scroll right"),

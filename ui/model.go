@@ -323,6 +323,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case sourcesOpenedMsg:
 		return m, m.sourcesOpened(msg)
+	case olderLoadedMsg:
+		if p := m.paneByID(msg.pane); p != nil {
+			return m, p.olderLoaded(msg)
+		}
+		return m, nil
 
 	case statusMsg:
 		m.setStatus(msg.text, msg.isErr)
@@ -524,6 +529,7 @@ func (m *Model) sourcesOpened(msg sourcesOpenedMsg) tea.Cmd {
 		m.setStatus(fmt.Sprintf("pane %d: nothing to stream", p.id), true)
 		return nil
 	}
+	p.setSources(msg.srcs)
 	p.start(runSources(m.ctx, p.id, msg.srcs, p.hub, m.opts.Now))
 	m.debugf("pane %d: %d sources", p.id, len(msg.srcs))
 	return nil

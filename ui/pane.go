@@ -94,6 +94,9 @@ type pane struct {
 	selecting  bool
 	selA, selB int64
 
+	// older loads lines from before the first ones (pane_older.go).
+	older olderState
+
 	// spot is the line a level jump landed on (-1: none), drawn highlighted.
 	spot int64
 	// minLevel hides log lines below it (levelNone: off); L cycles it.
@@ -274,6 +277,8 @@ func (p *pane) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		p.scrollDown(page)
 	case key.Matches(msg, k.Top):
 		p.toTop()
+	case key.Matches(msg, k.Older):
+		return p.loadOlder()
 	case key.Matches(msg, k.Follow):
 		p.resume()
 	case key.Matches(msg, k.Left):
@@ -397,6 +402,9 @@ func (p *pane) viewRows() []string {
 		r := p.ratesRow()
 		rows = append(rows, cutRow(r, p.width))
 	}
+	if p.olderRowShown(len(rows)) {
+		rows = append(rows, p.olderRow())
+	}
 	rows = append(rows, p.contentRows()...)
 	if p.rulesOpen {
 		rows = append(rows, p.rulesRows()...)
@@ -438,7 +446,7 @@ func (p *pane) ShortHelp() []key.Binding {
 func (p *pane) FullHelp() [][]key.Binding {
 	k := p.c.keys
 	return [][]key.Binding{
-		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Follow, k.Left, k.Right},
+		{k.Up, k.Down, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown, k.Top, k.Older, k.Follow, k.Left, k.Right},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Include, k.Exclude, k.Where, k.Highlight, k.Context, k.Rules, k.Cancel},
 		{k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.MinLevel, k.Mark, k.NextMark, k.PrevMark, k.ClearMarks, k.JumpTime, k.FollowID, k.Rates},
 		{k.Wrap, k.Timestamps, k.Pretty, k.Fields, k.Select, k.Copy, k.Save},

@@ -28,10 +28,14 @@ func (p *pane) contentHeight() int {
 
 // contentTop is the first content row below the title bar (and the rates row).
 func (p *pane) contentTop() int {
+	top := 1
 	if p.showRates {
-		return 2
+		top = 2
 	}
-	return 1
+	if p.olderRowShown(top) { // the row offering older lines (pane_older.go)
+		top++
+	}
+	return top
 }
 
 // invalidate drops every cached rendering.
