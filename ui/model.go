@@ -132,6 +132,8 @@ type Model struct {
 	drag       *dragState
 	debug      io.Writer
 	mergeTick  bool // a mergeTickMsg is on its way
+	// frame keeps what render drew last, reused while nothing in it changed.
+	frame frameCache
 }
 
 // New returns the root model. ctx bounds every source and request it
@@ -625,6 +627,7 @@ func (m *Model) layout() {
 	if m.width <= 0 || m.height <= 0 {
 		return
 	}
+	m.frame.layoutGen++
 	m.help.SetWidth(m.width)
 	fh := lipgloss.Height(m.footerView())
 	m.body = rect{0, 0, m.width, max(m.height-fh, 0)}
