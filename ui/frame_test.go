@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/tailui/tailui/stream"
 )
 
 // fresh renders m from scratch: no body, footer or pane drawing kept.
@@ -66,4 +67,32 @@ func TestViewRedrawsWhatChanged(t *testing.T) {
 	check("the help screen", "Search & filter")
 	press(m, "?")
 	check("back from help", "web line 2")
+}
+
+// TestFloodHalvesTheFrameRate: the next batch comes a frame after this one, or
+// two frames when every pane of it got more lines than it has rows.
+func TestFloodHalvesTheFrameRate(t *testing.T) {
+	m, _ := newTestModel(t, 120, 30)
+	ps := openPanes(m, []string{"web", "api"}, webSel(), apiSel())
+	frame := m.opts.FrameInterval
+	batch := func(p *pane, n int) paneBatch {
+		return paneBatch{p: p, b: stream.Batch{Lines: logLines(oWeb, n, "l %d")}}
+	}
+	rows0, rows1 := ps[0].contentHeight(), ps[1].contentHeight()
+	for _, c := range []struct {
+		name string
+		bs   []paneBatch
+		want time.Duration
+	}{
+		{"nothing", nil, frame},
+		{"a few lines", []paneBatch{batch(ps[0], 3)}, frame},
+		{"a screenful", []paneBatch{batch(ps[0], rows0)}, frame},
+		{"more than a screenful", []paneBatch{batch(ps[0], rows0+1)}, 2 * frame},
+		{"one pane flooded, one not", []paneBatch{batch(ps[0], rows0+1), batch(ps[1], 1)}, frame},
+		{"both flooded", []paneBatch{batch(ps[0], rows0+1), batch(ps[1], rows1+5)}, 2 * frame},
+	} {
+		if got := m.frameInterval(c.bs); got != c.want {
+			t.Errorf("%s: the next batch %v after this one, want %v", c.name, got, c.want)
+		}
+	}
 }

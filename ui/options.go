@@ -93,6 +93,8 @@ type Options struct {
 	// the renderer's next frame (60 a second) whatever the interval. Each
 	// batch that scrolls a pane redraws most of the screen, so this is what
 	// bounds the terminal's bytes per second and the renderer's CPU under load.
+	// A flood (every pane of a batch got more lines than it has rows) waits
+	// two intervals.
 	FrameInterval time.Duration
 	// HubCapacity is how many lines of one pane may wait for the UI before the
 	// oldest are dropped (and counted); each pane has a hub of its own. Zero
