@@ -132,6 +132,8 @@ type Model struct {
 	drag       *dragState
 	debug      io.Writer
 	mergeTick  bool // a mergeTickMsg is on its way
+	// frame keeps what render drew last, reused while nothing in it changed.
+	frame frameCache
 }
 
 // New returns the root model. ctx bounds every source and request it
@@ -280,7 +282,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case batchMsg:
 		m.c.now = m.opts.Now()
 		m.route(msg.batches)
-		return m, tea.Batch(waitForBatch(m.ctx, m.hubs, msg.at.Add(m.opts.FrameInterval)), m.scheduleMerge())
+		return m, tea.Batch(waitForBatch(m.ctx, m.hubs, msg.at.Add(m.frameInterval(msg.batches))), m.scheduleMerge())
 
 	case mergeTickMsg:
 		m.mergeTick = false
@@ -402,7 +404,29 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// scheduleMerge asks for a mergeTickMsg in a frame when a pane holds lines.
+// mergeTickInterval is how often a pane that holds lines for ordering is asked
+// to release those that are due, when no batch comes to do it.
+const mergeTickInterval = 48 * time.Millisecond
+
+// frameInterval is how long after a batch the next one may be taken: a frame
+// (Options.FrameInterval), or two when a flood came: every pane of the batch
+// got more lines than it has rows, so that no line stays on screen long enough
+// to be read while each frame redraws all of them. The renderer's CPU and the
+// terminal's bytes are then halved; keys are still drawn at once.
+func (m *Model) frameInterval(bs []paneBatch) time.Duration {
+	iv := m.opts.FrameInterval
+	if len(bs) == 0 {
+		return iv
+	}
+	for _, pb := range bs {
+		if len(pb.b.Lines) <= pb.p.contentHeight() {
+			return iv
+		}
+	}
+	return 2 * iv
+}
+
+// scheduleMerge asks for a mergeTickMsg in a while when a pane holds lines.
 func (m *Model) scheduleMerge() tea.Cmd {
 	if m.mergeTick {
 		return nil
@@ -410,7 +434,7 @@ func (m *Model) scheduleMerge() tea.Cmd {
 	for _, p := range m.panes {
 		if p.holding() {
 			m.mergeTick = true
-			return m.c.after(m.opts.FrameInterval*3, mergeTickMsg{})
+			return m.c.after(mergeTickInterval, mergeTickMsg{})
 		}
 	}
 	return nil
@@ -631,6 +655,7 @@ func (m *Model) layout() {
 	if m.width <= 0 || m.height <= 0 {
 		return
 	}
+	m.frame.layoutGen++
 	m.help.SetWidth(m.width)
 	fh := lipgloss.Height(m.footerView())
 	m.body = rect{0, 0, m.width, max(m.height-fh, 0)}

@@ -52,13 +52,53 @@ func (m *Model) render() string {
 	case m.zoomed && m.focus != nil:
 		body = m.focus.View()
 	default:
-		sep := m.c.styles.Separator.Render("│")
-		body = strings.Join(m.renderNode(m.tree.root, sep), "\n")
+		body = m.treeBody()
 	}
 	if m.body.h == 0 {
 		return m.footerView()
 	}
 	return body + "\n" + m.footerView()
+}
+
+// frameCache is what render drew last. Bubble Tea asks for the whole screen
+// after every message (a tick, a status, a key, a batch for one pane), and
+// most of them change little or nothing: the panes' rows are kept by each pane
+// until it is dirty, the body joined from them and the footer are kept here.
+type frameCache struct {
+	layoutGen int // bumped by every layout: sizes or the tree changed
+
+	body    string
+	bodyGen int // layoutGen when body was drawn; -1: never
+	bodyOK  bool
+
+	footKey    string
+	footStyles *Styles
+	foot       string
+}
+
+// treeBody draws the panes of the layout tree side by side and stacked,
+// joined into rows; it reuses the last drawing while no pane needs redrawing
+// and the layout is the same.
+func (m *Model) treeBody() string {
+	fc := &m.frame
+	if fc.bodyOK && fc.bodyGen == fc.layoutGen && !staleNode(m.tree.root) {
+		return fc.body
+	}
+	sep := m.c.styles.Separator.Render("│")
+	fc.body = strings.Join(m.renderNode(m.tree.root, sep), "\n")
+	fc.bodyOK, fc.bodyGen = true, fc.layoutGen
+	return fc.body
+}
+
+// staleNode reports whether a pane of the subtree would draw anew.
+func staleNode(n *node) bool {
+	if n == nil {
+		return false
+	}
+	if n.isLeaf() {
+		return n.pane.stale()
+	}
+	return staleNode(n.children[0]) || staleNode(n.children[1])
 }
 
 // renderNode draws a layout subtree as rows.
@@ -91,21 +131,49 @@ func (m *Model) renderNode(n *node, sep string) []string {
 	return rows
 }
 
-// footerView draws the status line and the key help.
+// footerView draws the status line and the key help. It is drawn again only
+// when what it shows changed: the status text, the keys that apply, the width
+// or the styles.
 func (m *Model) footerView() string {
 	st := m.c.styles
-	var status string
+	kind, text := 'i', m.status.text
 	switch {
-	case m.status.text != "" && m.status.isErr:
-		status = st.StatusError.Render(" ✖ " + m.status.text)
-	case m.status.text != "":
-		status = st.StatusInfo.Render(" " + m.status.text)
-	default:
-		status = st.Faint.Render(" " + m.summary())
+	case text != "" && m.status.isErr:
+		kind = 'e'
+	case text == "":
+		kind, text = 's', m.summary()
 	}
 	bindings := m.shortHelp()
-	helpRow := m.help.ShortHelpView(bindings)
-	return fitRow(status, m.width) + "\n" + fitRow(" "+helpRow, m.width)
+	var kb strings.Builder
+	kb.Grow(len(text) + 16*len(bindings) + 8)
+	kb.WriteRune(kind)
+	kb.WriteString(text)
+	fmt.Fprintf(&kb, "\x00%d", m.width)
+	for _, b := range bindings {
+		if b.Enabled() {
+			h := b.Help()
+			kb.WriteByte(0)
+			kb.WriteString(h.Key)
+			kb.WriteByte(1)
+			kb.WriteString(h.Desc)
+		}
+	}
+	fc := &m.frame
+	if key := kb.String(); key != fc.footKey || st != fc.footStyles {
+		var status string
+		switch kind {
+		case 'e':
+			status = st.StatusError.Render(" ✖ " + text)
+		case 'i':
+			status = st.StatusInfo.Render(" " + text)
+		default:
+			status = st.Faint.Render(" " + text)
+		}
+		helpRow := m.help.ShortHelpView(bindings)
+		fc.foot = fitRow(status, m.width) + "\n" + fitRow(" "+helpRow, m.width)
+		fc.footKey, fc.footStyles = key, st
+	}
+	return fc.foot
 }
 
 // summary is the status line when there is no message.

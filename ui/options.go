@@ -88,7 +88,13 @@ type Options struct {
 	// clock. It is read only in Update, never in View.
 	Now func() time.Time
 	// FrameInterval is the minimum time between two batches of lines; zero
-	// means 16 ms (about 60 frames per second).
+	// means 33 ms (30 frames per second of lines). It bounds only a steady
+	// flow: a line after a quiet spell is shown at once, and keys are drawn at
+	// the renderer's next frame (60 a second) whatever the interval. Each
+	// batch that scrolls a pane redraws most of the screen, so this is what
+	// bounds the terminal's bytes per second and the renderer's CPU under load.
+	// A flood (every pane of a batch got more lines than it has rows) waits
+	// two intervals.
 	FrameInterval time.Duration
 	// HubCapacity is how many lines of one pane may wait for the UI before the
 	// oldest are dropped (and counted); each pane has a hub of its own. Zero
@@ -112,7 +118,7 @@ func (o *Options) defaults() {
 		o.Now = time.Now
 	}
 	if o.FrameInterval <= 0 {
-		o.FrameInterval = 16 * time.Millisecond
+		o.FrameInterval = 33 * time.Millisecond
 	}
 	if o.HubCapacity <= 0 {
 		o.HubCapacity = 4 * o.Scrollback

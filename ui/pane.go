@@ -388,9 +388,14 @@ func (p *pane) View() string {
 	return strings.Join(p.viewRows(), "\n")
 }
 
+// stale reports whether viewRows would draw the pane anew.
+func (p *pane) stale() bool {
+	return p.dirty || p.viewCache == nil || p.viewFocused != p.focused
+}
+
 // viewRows returns the pane's rows, redrawn only when something changed.
 func (p *pane) viewRows() []string {
-	if !p.dirty && p.viewCache != nil && p.viewFocused == p.focused {
+	if !p.stale() {
 		return p.viewCache
 	}
 	if p.width <= 0 || p.height <= 0 {
