@@ -95,6 +95,44 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 		queued   int
 		reported bool
 	)
+	// acquire takes a free stream for cs (false: ctx ended first).
+	acquire := func(ctx context.Context, cs *ContainerStream) bool {
+		if sem == nil {
+			return true
+		}
+		select {
+		case sem <- struct{}{}:
+			return true
+		default:
+		}
+		mu.Lock()
+		queued++
+		first := !reported
+		reported = true
+		mu.Unlock()
+		sink.Status(stream.Status{Origin: cs.origin, State: stream.StateQueued,
+			Err: fmt.Sprintf("waiting for a free stream (--max-streams %d)", f.MaxStreams), At: f.Log.now()})
+		if first {
+			note(stream.KindInfo, "more than %d containers match: the rest wait for a free stream (raise --max-streams)", f.MaxStreams)
+		}
+		select {
+		case sem <- struct{}{}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	// failedRun records that the stream of key (container id) failed with err.
+	failedRun := func(key, id string, t Target, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, fmt.Errorf("%s: %w", t.Key(), err))
+		failed[key] = id
+		// A stream that failed may start again on the pod's next change. One that
+		// ended (its container finished) stays in tails until the pod is deleted:
+		// starting it again would print its whole log again.
+		delete(tails, key)
+	}
 	start := func(p *corev1.Pod, t Target) {
 		key := string(p.UID) + "/" + t.Container
 		st := stateOf(p, t.Kind, t.Container)
@@ -121,41 +159,22 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 		// from its first line; --tail and --since apply to what was there at start.
 		cs.fresh = st.ID == "" || p.CreationTimestamp.Time.After(startTime)
 
+		id := st.ID
 		wg.Add(1)
+		// The stream's goroutine keeps only a small frame under cs.Run: waiting for
+		// a free stream and recording a failure are functions of their own, so
+		// that a quiet stream's stack stays under 4 KiB in use (tailread.go).
 		go func() {
 			defer wg.Done()
 			defer cancel()
+			if !acquire(tctx, cs) {
+				return
+			}
 			if sem != nil {
-				select {
-				case sem <- struct{}{}:
-				default:
-					mu.Lock()
-					queued++
-					first := !reported
-					reported = true
-					mu.Unlock()
-					sink.Status(stream.Status{Origin: cs.origin, State: stream.StateQueued,
-						Err: fmt.Sprintf("waiting for a free stream (--max-streams %d)", f.MaxStreams), At: f.Log.now()})
-					if first {
-						note(stream.KindInfo, "more than %d containers match: the rest wait for a free stream (raise --max-streams)", f.MaxStreams)
-					}
-					select {
-					case sem <- struct{}{}:
-					case <-tctx.Done():
-						return
-					}
-				}
 				defer func() { <-sem }()
 			}
 			if err := cs.Run(tctx, sink); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", t.Key(), err))
-				failed[key] = st.ID
-				// A stream that failed may start again on the pod's next change. One
-				// that ended (its container finished) stays in tails until the pod is
-				// deleted: starting it again would print its whole log again.
-				delete(tails, key)
-				mu.Unlock()
+				failedRun(key, id, t, err)
 			}
 		}()
 	}
