@@ -19,6 +19,7 @@ import (
 var (
 	streams5k = flag.Int("streams5k", 5000, "containers followed at once in the many5k benchmark")
 	window5k  = flag.Duration("window5k", 90*time.Second, "how long each tool follows in the many5k benchmark")
+	tailuiWas = flag.String("tailui-before", "", "another tailui binary (an older revision) that many5k also runs, on the same pods, for a before and after")
 )
 
 // many5k: 5,000 one-container pods (one line a second each) followed by one process
@@ -52,6 +53,9 @@ func (r *report) many5k() {
 		last       time.Duration // until the last stream that delivered did
 		load       string
 	}
+	if *tailuiWas != "" {
+		tools = append(tools, tool{"tailui-before", *tailuiWas, tools[0].args})
+	}
 	res := map[string]result{}
 	for _, t := range tools {
 		ctx, cancel := context.WithTimeout(context.Background(), *window5k)
@@ -78,6 +82,10 @@ func (r *report) many5k() {
 		fmt.Sprintf("| same, streams delivering within %s | %s of %s | | %s of %s | | |", *window5k, thousands(ti.delivering), thousands(n), thousands(st.delivering), thousands(n)),
 		fmt.Sprintf("| same, until the last of them delivered | %.1f s | | %.1f s | | |", ti.last.Seconds(), st.last.Seconds()),
 		fmt.Sprintf("| same, CPU over the window | %.1f s | | %.1f s | | %s |", cpu(ti), cpu(st), ratio(cpu(ti), cpu(st))))
+	if b, ok := res["tailui-before"]; ok {
+		r.rows = append(r.rows, fmt.Sprintf("| same, tailui before (-tailui-before, run last, load after it %s): peak RSS, delivering, until the last, CPU | %.0f MiB, %s, %.1f s, %.1f s | | | | |",
+			b.load, mib(b), thousands(b.delivering), b.last.Seconds(), cpu(b)))
+	}
 }
 
 // loadAvg returns the 1, 5 and 15 minute load averages.
