@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,7 +28,19 @@ type Follower struct {
 	// server cannot be reached at start (a pane in the TUI); without it the first
 	// failure is returned (plain output fails fast, like kubectl).
 	RetryStart bool
+
+	// hidden is set while the pane the Follower feeds is off screen (SetOnScreen).
+	hidden atomic.Bool
 }
+
+// SetOnScreen says whether what the Follower feeds is on screen (a pane the user
+// sees; true until told otherwise). While streams wait for their turn to open
+// (StreamOpenRate), those on screen go first; it may change at any time, and
+// applies to the streams already waiting.
+func (f *Follower) SetOnScreen(on bool) { f.hidden.Store(!on) }
+
+// OnScreen reports what SetOnScreen last said.
+func (f *Follower) OnScreen() bool { return !f.hidden.Load() }
 
 var _ stream.Source = (*Follower)(nil)
 
@@ -155,6 +168,7 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 
 		cs := NewContainerStream(f.Client, t, f.Log, OriginFor(t))
 		cs.changed = h.changed
+		cs.onScreen = f.OnScreen
 		// A container that started after tailui did (or has not started yet) is read
 		// from its first line; --tail and --since apply to what was there at start.
 		cs.fresh = st.ID == "" || p.CreationTimestamp.Time.After(startTime)

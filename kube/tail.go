@@ -106,6 +106,9 @@ type ContainerStream struct {
 	// the anchor of a resume when nothing was read yet, and the proof that the path
 	// to the API server is alive while a log request waits for its first byte.
 	serverTime func(ctx context.Context) (time.Time, error)
+	// onScreen says whether the stream's pane is on screen (nil: as if it were):
+	// such streams open first (waitOpen).
+	onScreen func() bool
 }
 
 var _ stream.Source = (*ContainerStream)(nil)

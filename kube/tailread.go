@@ -70,7 +70,7 @@ func (s *ContainerStream) dialWebSocket(ctx context.Context, plo *corev1.PodLogO
 		}
 		s.ws = ws
 	}
-	if err := waitOpen(ctx, s.client); err != nil {
+	if err := waitOpen(ctx, s.client, s.onScreen); err != nil {
 		return nil, nil // ctx ends sooner than the turn comes: the stream is stopping
 	}
 	dialer := *s.ws
@@ -216,7 +216,7 @@ func logDialer(c *Client) (*wsDialer, error) {
 var readBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer) error {
-	if err := waitOpen(ctx, s.client); err != nil {
+	if err := waitOpen(ctx, s.client, s.onScreen); err != nil {
 		return nil // ctx ends sooner than the turn comes: the stream is stopping
 	}
 	hctx, cancel := context.WithCancelCause(ctx)
