@@ -524,6 +524,10 @@ func (m *Model) sourcesOpened(msg sourcesOpenedMsg) tea.Cmd {
 		m.setStatus(fmt.Sprintf("pane %d: nothing to stream", p.id), true)
 		return nil
 	}
+	p.sources = msg.srcs
+	if p.hidden {
+		p.tellOnScreen() // before they run: their first opens wait
+	}
 	p.start(runSources(m.ctx, p.id, msg.srcs, p.hub, m.opts.Now))
 	m.debugf("pane %d: %d sources", p.id, len(msg.srcs))
 	return nil
@@ -638,6 +642,10 @@ func (m *Model) layout() {
 	}
 	if m.zoomed && m.focus != nil {
 		m.focus.setSize(m.body.w, m.body.h)
+	}
+	// What is on screen opens its streams first (OnScreenSource).
+	for _, p := range m.panes {
+		p.setOnScreen(!m.showPanel && (!m.zoomed || p == m.focus))
 	}
 }
 
