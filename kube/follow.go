@@ -169,6 +169,7 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 		cs := NewContainerStream(f.Client, t, f.Log, OriginFor(t))
 		cs.changed = h.changed
 		cs.onScreen = f.OnScreen
+		cs.initial = p
 		// A container that started after tailui did (or has not started yet) is read
 		// from its first line; --tail and --since apply to what was there at start.
 		cs.fresh = st.ID == "" || p.CreationTimestamp.Time.After(startTime)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -109,6 +111,10 @@ type ContainerStream struct {
 	// onScreen says whether the stream's pane is on screen (nil: as if it were):
 	// such streams open first (waitOpen).
 	onScreen func() bool
+	// initial is the pod as the Follower just listed or watched it (nil: none), the
+	// state the first request starts from instead of a GET of its own: 5,000
+	// streams starting made 5,000 GETs through client-go's rate limiter.
+	initial *corev1.Pod
 }
 
 var _ stream.Source = (*ContainerStream)(nil)
@@ -267,7 +273,11 @@ func (r *runner) run(ctx context.Context) error {
 // begin reads the container's state before the first request; done says the
 // stream ended there (with err).
 func (r *runner) begin(ctx context.Context) (done bool, err error) {
-	pod, err := r.lookup(ctx, r.target.Namespace, r.target.Pod)
+	pod := r.initial
+	r.initial = nil
+	if pod == nil {
+		pod, err = r.lookup(ctx, r.target.Namespace, r.target.Pod)
+	}
 	for attempt := 1; err != nil && r.opts.Follow && IsUnreachable(err) && ctx.Err() == nil; attempt++ {
 		// The API server is unreachable at start: a follower waits for it.
 		r.retry().Wait(ctx, attempt, Explain(err), nil)
@@ -499,12 +509,59 @@ func (r *runner) anchor(ctx context.Context, plo *corev1.PodLogOptions) {
 	if !ok {
 		return
 	}
-	t, err := r.serverTime(ctx)
+	t, err := r.anchorTime(ctx)
 	if err != nil {
 		return // the request will fail the same way; the next one tries again
 	}
 	r.anchorTried = true
 	r.resume.Anchor(t.Add(-back))
+}
+
+// serverClocks holds each Client's last reading of the API server's clock
+// (*Client -> *serverClock), for anchors.
+var serverClocks sync.Map
+
+// serverClock is the API server's time as last read, and when.
+type serverClock struct {
+	flight singleflight.Group
+	mu     sync.Mutex
+	t      time.Time // the server's time (its Date header: second precision)
+	at     time.Time // the local time it was read
+}
+
+// anchorTime returns the API server's time for an anchor. One reading serves every
+// stream of the client that anchors within a second of it, and streams that anchor
+// together share one GET: an anchor earlier than the request is safe (a resume
+// then asks for a little more, never less), and one GET each, through client-go's
+// rate limiter (QPS 50), held 5,000 streams opening to 50 a second.
+func (r *runner) anchorTime(ctx context.Context) (time.Time, error) {
+	v, _ := serverClocks.LoadOrStore(r.client, new(serverClock))
+	c := v.(*serverClock)
+	c.mu.Lock()
+	if !c.at.IsZero() && time.Since(c.at) < time.Second {
+		t := c.t
+		c.mu.Unlock()
+		return t, nil
+	}
+	c.mu.Unlock()
+	ch := c.flight.DoChan("", func() (any, error) {
+		t, err := r.serverTime(ctx)
+		if err == nil {
+			c.mu.Lock()
+			c.t, c.at = t, time.Now()
+			c.mu.Unlock()
+		}
+		return t, err
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return time.Time{}, res.Err
+		}
+		return res.Val.(time.Time), nil
+	case <-ctx.Done():
+		return time.Time{}, ctx.Err()
+	}
 }
 
 // anchorBack reports whether a follow request that starts with plo needs an anchor,
