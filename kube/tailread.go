@@ -5,6 +5,7 @@ package kube
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -207,6 +208,16 @@ func logDialer(c *Client) (*wsDialer, error) {
 	// bytes instead of 4 KiB saves 3.5 KiB a stream, for a second read from the
 	// TLS record at a frame's start.
 	ws.readBuffer = 512
+	// TLS session resumption: a stream that opens after the first resumes a
+	// session instead of a full handshake, which spares the API server a signature
+	// and tailui the certificate chain's verification, thousands of times when as
+	// many streams open (or reopen after the API server restarted). Not with a
+	// client certificate: a resumed session keeps the certificate it began with,
+	// and one an exec plugin rotates would then be refused.
+	if ws.tls != nil && ws.tls.ClientSessionCache == nil && ws.tls.GetClientCertificate == nil && len(ws.tls.Certificates) == 0 {
+		ws.tls = ws.tls.Clone()
+		ws.tls.ClientSessionCache = tls.NewLRUClientSessionCache(64)
+	}
 	v, _ := logDialers.LoadOrStore(c, ws)
 	return v.(*wsDialer), nil
 }
