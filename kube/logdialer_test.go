@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -8,9 +9,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
+	gws "github.com/gorilla/websocket"
 	"k8s.io/client-go/rest"
 )
 
@@ -71,4 +76,45 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
+
+// TestHandshakeSlotsGivenBack: with one handshake slot, dials that succeed and
+// dials that fail each give it back (when TLS is done, or when the dial ended), so
+// the next dial proceeds; a dial that waits for the slot ends with its context.
+func TestHandshakeSlotsGivenBack(t *testing.T) {
+	up := gws.Upgrader{}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err == nil {
+			c.Close()
+		}
+	}))
+	defer srv.Close()
+	tc := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	d := &wsDialer{tls: tc, handshakes: make(chan struct{}, 1)}
+	u, _ := url.Parse(srv.URL)
+	ctx := context.Background()
+	for i := range 3 {
+		c, err := d.Dial(ctx, u, nil)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		c.Close()
+	}
+	bad := *u
+	bad.Host = "127.0.0.1:1" // refused
+	for i := range 2 {
+		if _, err := d.Dial(ctx, &bad, nil); err == nil {
+			t.Fatalf("dial %d to a closed port succeeded", i)
+		}
+	}
+	if len(d.handshakes) != 0 {
+		t.Fatalf("%d slots still held after the dials ended", len(d.handshakes))
+	}
+	d.handshakes <- struct{}{} // another dial holds the only slot
+	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := d.Dial(wctx, u, nil); err == nil {
+		t.Fatal("a dial went ahead without a slot")
+	}
 }

@@ -218,6 +218,11 @@ func logDialer(c *Client) (*wsDialer, error) {
 		ws.tls = ws.tls.Clone()
 		ws.tls.ClientSessionCache = tls.NewLRUClientSessionCache(64)
 	}
+	// At most StreamOpenBurst TLS handshakes in flight: when the API server is
+	// slow to complete them (thousands of streams opening on a loaded machine),
+	// the opens wait for it instead of piling up handshakes (their key shares,
+	// goroutines and timeouts; docs/benchmarks.md).
+	ws.handshakes = make(chan struct{}, StreamOpenBurst)
 	v, _ := logDialers.LoadOrStore(c, ws)
 	return v.(*wsDialer), nil
 }

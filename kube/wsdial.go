@@ -127,6 +127,10 @@ type wsDialer struct {
 	// log's handshake through the API server completes only once the kubelet has
 	// written the first byte, which a quiet container may do hours later.
 	untimed bool
+	// handshakes, when not nil, bounds the connections in their TCP and TLS
+	// handshakes at once (a slot each, given back when TLS is done): the pace of
+	// opens (waitOpen) then adapts to how fast the API server completes them.
+	handshakes chan struct{}
 }
 
 // logKeepAlive is the TCP keep-alive of sockets that may wait long for their first
@@ -393,7 +397,40 @@ func (rt *wsRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if base == nil {
 		base = (&net.Dialer{Timeout: 30 * time.Second}).DialContext
 	}
+	var (
+		slot bool // this dial holds a handshake slot
+		once sync.Once
+	)
+	release := func() {
+		once.Do(func() {
+			if slot {
+				<-rt.d.handshakes
+			}
+		})
+	}
+	if rt.d.handshakes != nil && rt.d.tls != nil {
+		// The slot is taken before the TCP dial and given back once TLS is done
+		// (VerifyConnection runs at its end, resumed or not) or the dial failed.
+		tc := rt.d.tls.Clone()
+		verify := tc.VerifyConnection
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			release()
+			if verify != nil {
+				return verify(cs)
+			}
+			return nil
+		}
+		dialer.TLSClientConfig = tc
+	}
 	dialer.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if rt.d.handshakes != nil && rt.d.tls != nil {
+			select {
+			case rt.d.handshakes <- struct{}{}:
+				slot = true
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
 		c, err := base(ctx, network, addr)
 		mu.Lock()
 		raw = c
@@ -408,6 +445,7 @@ func (rt *wsRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	})
 	conn, resp, err := dialer.DialContext(req.Context(), u.String(), h)
+	release() // a dial that failed before TLS was done
 	if !stop() && err == nil {
 		_ = conn.Close()
 		return nil, req.Context().Err()
