@@ -227,9 +227,12 @@ func logDialer(c *Client) (*wsDialer, error) {
 	return v.(*wsDialer), nil
 }
 
-// readBufs lends the read loop its 64 KiB buffer one frame at a time, so that 500
-// quiet streams do not pin 32 MiB (docs/benchmarks.md).
-var readBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+// readBufs lends the read loop its buffer one frame at a time, so that 500 quiet
+// streams do not pin one each (docs/benchmarks.md). 8 KiB: the API server's frames
+// are at most 2 KiB (one read of the kubelet's stream), so a bigger buffer is never
+// filled, and at 5,000 streams the buffers of the frames in progress and the
+// pool's spares held 57 MiB at 64 KiB each.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}
 
 func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer) error {
 	if err := waitOpen(ctx, s.client, s.onScreen); err != nil {
