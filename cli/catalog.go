@@ -55,8 +55,27 @@ func (c *catalog) tag(cl *kube.Cluster, src stream.Source) stream.Source {
 	if !c.multi() {
 		return src
 	}
-	return stream.ContextSource{Source: src, Context: cl.Context}
+	cs := stream.ContextSource{Source: src, Context: cl.Context}
+	if f, ok := src.(*kube.Follower); ok {
+		return onScreenContext{cs, f}
+	}
+	return cs
 }
+
+// onScreenContext is a cluster's tagged Follower that still hears whether its pane
+// is on screen (ui.OnScreenSource): streams on screen open first.
+type onScreenContext struct {
+	stream.ContextSource
+	f *kube.Follower
+}
+
+// SetOnScreen implements ui.OnScreenSource.
+func (s onScreenContext) SetOnScreen(on bool) { s.f.SetOnScreen(on) }
+
+var (
+	_ ui.OnScreenSource = onScreenContext{}
+	_ ui.OnScreenSource = (*kube.Follower)(nil)
+)
 
 // failedSource is a source that fails at once: a cluster that cannot be used fails
 // its pane's source, and the pane says why, while the other clusters' sources run.

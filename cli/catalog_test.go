@@ -47,3 +47,23 @@ func TestCatalogOpenByKind(t *testing.T) {
 		t.Errorf("pod web-1 opened %#v", srcs[0])
 	}
 }
+
+// TestTaggedFollowerHearsOnScreen: with several clusters a pane's Follower is
+// tagged with its context, and the tag still passes on whether the pane is on
+// screen (streams on screen open first).
+func TestTaggedFollowerHearsOnScreen(t *testing.T) {
+	c := &catalog{clusters: []*kube.Cluster{{Context: "a"}, {Context: "b"}}}
+	f := &kube.Follower{}
+	src, ok := c.tag(c.clusters[1], f).(ui.OnScreenSource)
+	if !ok {
+		t.Fatalf("a tagged Follower is not a ui.OnScreenSource")
+	}
+	src.SetOnScreen(false)
+	if f.OnScreen() {
+		t.Errorf("SetOnScreen(false) did not reach the Follower")
+	}
+	src.SetOnScreen(true)
+	if !f.OnScreen() {
+		t.Errorf("SetOnScreen(true) did not reach the Follower")
+	}
+}

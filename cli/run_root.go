@@ -290,9 +290,10 @@ func boundHistory(lo kube.LogOptions, scrollback int, tailGiven bool) kube.LogOp
 // The --max-streams default is what the machine can hold: a quarter of the memory
 // available (MemAvailable, or what the cgroup still allows when that is less),
 // divided by what a followed container costs, between a floor and a ceiling.
-// perStreamCost is about twice what hack/bench measures with 500 quiet streams
-// (25 MiB of heap and 9 MiB of stacks, plus the GC's headroom: about 70 KiB a
-// stream; docs/benchmarks.md): a busy stream also holds a read buffer and a batch.
+// perStreamCost is about twice what hack/bench measures (docs/benchmarks.md):
+// 5,000 quiet streams peaked at 307 MiB, about 56 KiB a stream beyond the binary
+// (heap, an 8 KiB stack, the GC's headroom); a busy stream also holds a read
+// buffer and a batch.
 const (
 	perStreamCost  = 128 << 10
 	minMaxStreams  = 100    // the old fixed default; what any machine holds

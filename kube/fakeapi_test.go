@@ -291,7 +291,7 @@ func (fa *fakeAPI) servePod(w http.ResponseWriter, r *http.Request) {
 	if !date.IsZero() {
 		w.Header().Set("Date", date.UTC().Format(http.TimeFormat))
 	}
-	p, err := fa.store.CoreV1().Pods(r.PathValue("ns")).Get(r.Context(), r.PathValue("name"), metav1.GetOptions{})
+	p, err := fa.serverGetPod(r.PathValue("ns"), r.PathValue("name"))
 	if err != nil {
 		writeStatus(w, apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, r.PathValue("name")).ErrStatus)
 		return
@@ -352,7 +352,7 @@ func (fa *fakeAPI) serveLog(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// What the API server and kubelet would answer for this pod and container.
-	p, err := fa.store.CoreV1().Pods(ns).Get(r.Context(), name, metav1.GetOptions{})
+	p, err := fa.serverGetPod(ns, name)
 	if err != nil {
 		writeStatus(w, apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name).ErrStatus)
 		return
@@ -471,10 +471,20 @@ func (fa *fakeAPI) waitPodGETs(t *testing.T, n int) {
 	}
 }
 
+// serverGetPod reads a pod as the API server does, from the store's tracker: the
+// store records only the client's actions (TestFollowerOpensWithoutAGetPerStream).
+func (fa *fakeAPI) serverGetPod(ns, name string) (*corev1.Pod, error) {
+	o, err := fa.store.Tracker().Get(corev1.SchemeGroupVersion.WithResource("pods"), ns, name)
+	if err != nil {
+		return nil, err
+	}
+	return o.(*corev1.Pod), nil
+}
+
 // stillRunning reports whether container c of pod ns/name still runs as id: the
 // kubelet ends a following response when the container stops.
 func (fa *fakeAPI) stillRunning(ns, name, c, id string) bool {
-	p, err := fa.store.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
+	p, err := fa.serverGetPod(ns, name)
 	if err != nil {
 		return false
 	}

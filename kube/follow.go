@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,7 +30,19 @@ type Follower struct {
 	RetryStart bool
 
 	older olderIndex // the containers started, for ReadOlder (older.go)
+
+	// hidden is set while the pane the Follower feeds is off screen (SetOnScreen).
+	hidden atomic.Bool
 }
+
+// SetOnScreen says whether what the Follower feeds is on screen (a pane the user
+// sees; true until told otherwise). While streams wait for their turn to open
+// (StreamOpenRate), those on screen go first; it may change at any time, and
+// applies to the streams already waiting.
+func (f *Follower) SetOnScreen(on bool) { f.hidden.Store(!on) }
+
+// OnScreen reports what SetOnScreen last said.
+func (f *Follower) OnScreen() bool { return !f.hidden.Load() }
 
 var _ stream.Source = (*Follower)(nil)
 
@@ -97,6 +110,44 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 		queued   int
 		reported bool
 	)
+	// acquire takes a free stream for cs (false: ctx ended first).
+	acquire := func(ctx context.Context, cs *ContainerStream) bool {
+		if sem == nil {
+			return true
+		}
+		select {
+		case sem <- struct{}{}:
+			return true
+		default:
+		}
+		mu.Lock()
+		queued++
+		first := !reported
+		reported = true
+		mu.Unlock()
+		sink.Status(stream.Status{Origin: cs.origin, State: stream.StateQueued,
+			Err: fmt.Sprintf("waiting for a free stream (--max-streams %d)", f.MaxStreams), At: f.Log.now()})
+		if first {
+			note(stream.KindInfo, "more than %d containers match: the rest wait for a free stream (raise --max-streams)", f.MaxStreams)
+		}
+		select {
+		case sem <- struct{}{}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	// failedRun records that the stream of key (container id) failed with err.
+	failedRun := func(key, id string, t Target, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, fmt.Errorf("%s: %w", t.Key(), err))
+		failed[key] = id
+		// A stream that failed may start again on the pod's next change. One that
+		// ended (its container finished) stays in tails until the pod is deleted:
+		// starting it again would print its whole log again.
+		delete(tails, key)
+	}
 	start := func(p *corev1.Pod, t Target) {
 		key := string(p.UID) + "/" + t.Container
 		st := stateOf(p, t.Kind, t.Container)
@@ -119,46 +170,29 @@ func (f *Follower) Run(ctx context.Context, sink stream.Sink) error {
 
 		cs := NewContainerStream(f.Client, t, f.Log, OriginFor(t))
 		cs.changed = h.changed
+		cs.onScreen = f.OnScreen
+		cs.initial = p
 		// A container that started after tailui did (or has not started yet) is read
 		// from its first line; --tail and --since apply to what was there at start.
 		cs.fresh = st.ID == "" || p.CreationTimestamp.Time.After(startTime)
 		f.older.add(cs)
 
+		id := st.ID
 		wg.Add(1)
+		// The stream's goroutine keeps only a small frame under cs.Run: waiting for
+		// a free stream and recording a failure are functions of their own, so
+		// that a quiet stream's stack stays under 4 KiB in use (tailread.go).
 		go func() {
 			defer wg.Done()
 			defer cancel()
+			if !acquire(tctx, cs) {
+				return
+			}
 			if sem != nil {
-				select {
-				case sem <- struct{}{}:
-				default:
-					mu.Lock()
-					queued++
-					first := !reported
-					reported = true
-					mu.Unlock()
-					sink.Status(stream.Status{Origin: cs.origin, State: stream.StateQueued,
-						Err: fmt.Sprintf("waiting for a free stream (--max-streams %d)", f.MaxStreams), At: f.Log.now()})
-					if first {
-						note(stream.KindInfo, "more than %d containers match: the rest wait for a free stream (raise --max-streams)", f.MaxStreams)
-					}
-					select {
-					case sem <- struct{}{}:
-					case <-tctx.Done():
-						return
-					}
-				}
 				defer func() { <-sem }()
 			}
 			if err := cs.Run(tctx, sink); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", t.Key(), err))
-				failed[key] = st.ID
-				// A stream that failed may start again on the pod's next change. One
-				// that ended (its container finished) stays in tails until the pod is
-				// deleted: starting it again would print its whole log again.
-				delete(tails, key)
-				mu.Unlock()
+				failedRun(key, id, t, err)
 			}
 		}()
 	}

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -251,5 +252,46 @@ func TestFollowerReportsWatchErrors(t *testing.T) {
 	m := sink.markers(stream.KindError)[0]
 	if m.Origin != TailuiOrigin() || !strings.Contains(m.Text, "watching pods: forbidden") || !strings.Contains(m.Text, "(retrying)") {
 		t.Errorf("watch error note %+v", m)
+	}
+}
+
+// TestFollowerOpensWithoutAGetPerStream: a Follower's streams start from the pods
+// it listed, not from a GET of their own (5,000 streams made 5,000 GETs through
+// client-go's rate limiter), and streams anchoring together (--tail 0) share the
+// reading of the API server's clock instead of one GET each.
+func TestFollowerOpensWithoutAGetPerStream(t *testing.T) {
+	noWatchList(t)
+	const n = 20
+	fa := newFakeAPI(t)
+	for i := range n {
+		name := fmt.Sprintf("web-%d", i)
+		p := runningPod("ns", name, "app")
+		id := "containerd://" + name + "-app"
+		p.Status.ContainerStatuses[0].ContainerID = id
+		fa.addPod(p)
+		fa.setLog(id, numbered(name, 0, 3, t0, time.Millisecond), true)
+	}
+	fa.mu.Lock()
+	fa.date = t0
+	fa.mu.Unlock()
+	fa.store.ClearActions()
+	sink := newLogSink()
+	f := &Follower{Client: fa.discoveryClient(), Query: Query{PodName: regexp.MustCompile("^web-")}, Log: LogOptions{Follow: true, TailLines: 0}}
+	startSource(t, f, sink)
+	sink.waitFor(t, "every stream's request", func() bool { return len(fa.requests()) >= n })
+	gets := 0
+	for _, a := range fa.store.Actions() {
+		if a.GetVerb() == "get" && a.GetResource().Resource == "pods" && a.GetSubresource() == "" {
+			gets++
+		}
+	}
+	if gets != 0 {
+		t.Errorf("%d GETs of pods before the first requests, want none (the Follower listed them)", gets)
+	}
+	fa.mu.Lock()
+	clock := fa.podGETs
+	fa.mu.Unlock()
+	if clock > n/2 {
+		t.Errorf("%d readings of the API server's clock for %d streams anchoring at once, want them shared", clock, n)
 	}
 }

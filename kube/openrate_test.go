@@ -2,6 +2,8 @@ package kube
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -15,12 +17,12 @@ func TestStreamOpensArePaced(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		c := &Client{}
-		defer openLimits.Delete(c)
+		defer openers.Delete(c)
 		var opened atomic.Int32
 		const n = StreamOpenBurst + 20
 		for range n {
 			go func() {
-				if waitOpen(ctx, c) == nil {
+				if waitOpen(ctx, c, nil) == nil {
 					opened.Add(1)
 				}
 			}()
@@ -30,8 +32,8 @@ func TestStreamOpensArePaced(t *testing.T) {
 			t.Fatalf("%d streams opened at once, want the burst of %d", got, StreamOpenBurst)
 		}
 		other := &Client{}
-		defer openLimits.Delete(other)
-		if err := waitOpen(ctx, other); err != nil {
+		defer openers.Delete(other)
+		if err := waitOpen(ctx, other, nil); err != nil {
 			t.Fatalf("another client waited: %v", err)
 		}
 		time.Sleep(10 * time.Second / StreamOpenRate) // the bubble's clock: ten more turns
@@ -43,6 +45,52 @@ func TestStreamOpensArePaced(t *testing.T) {
 		synctest.Wait()
 		if got := opened.Load(); got != StreamOpenBurst+10 {
 			t.Fatalf("%d streams opened after cancel, want %d", got, StreamOpenBurst+10)
+		}
+	})
+}
+
+// TestStreamsOnScreenOpenFirst: with the burst spent and streams of hidden panes
+// queued first, the next turns go to the streams on screen, including one whose
+// pane came on screen while it waited; the hidden ones follow in order.
+func TestStreamsOnScreenOpenFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		c := &Client{}
+		defer openers.Delete(c)
+		for range StreamOpenBurst {
+			if err := waitOpen(ctx, c, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var (
+			mu    sync.Mutex
+			order []string
+		)
+		open := func(name string, onScreen func() bool) {
+			go func() {
+				if waitOpen(ctx, c, onScreen) == nil {
+					mu.Lock()
+					order = append(order, name)
+					mu.Unlock()
+				}
+			}()
+			synctest.Wait() // queued in this order
+		}
+		hidden := func() bool { return false }
+		var shown atomic.Bool
+		open("hidden-1", hidden)
+		open("hidden-2", hidden)
+		open("later-shown", shown.Load)
+		open("hidden-3", hidden)
+		open("on-screen", func() bool { return true })
+		shown.Store(true)
+		time.Sleep(5 * time.Second / StreamOpenRate) // five turns
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		want := []string{"later-shown", "on-screen", "hidden-1", "hidden-2", "hidden-3"}
+		if fmt.Sprint(order) != fmt.Sprint(want) {
+			t.Fatalf("opened in the order %v, want %v", order, want)
 		}
 	})
 }

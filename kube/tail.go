@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -111,6 +113,13 @@ type ContainerStream struct {
 	// the anchor of a resume when nothing was read yet, and the proof that the path
 	// to the API server is alive while a log request waits for its first byte.
 	serverTime func(ctx context.Context) (time.Time, error)
+	// onScreen says whether the stream's pane is on screen (nil: as if it were):
+	// such streams open first (waitOpen).
+	onScreen func() bool
+	// initial is the pod as the Follower just listed or watched it (nil: none), the
+	// state the first request starts from instead of a GET of its own: 5,000
+	// streams starting made 5,000 GETs through client-go's rate limiter.
+	initial *corev1.Pod
 }
 
 var _ stream.Source = (*ContainerStream)(nil)
@@ -208,6 +217,9 @@ type runner struct {
 	// anchorTried is set once the first follow request of this container was
 	// anchored (or could not be) to the API server's clock.
 	anchorTried bool
+	// cur is the container's state as last seen, mode what the next request reads.
+	cur  containerState
+	mode readMode
 }
 
 // Run follows the container until ctx ends or the container is gone for good.
@@ -239,172 +251,208 @@ func (r *runner) fail(msg string) error {
 	return errors.New(msg)
 }
 
+// run follows the container. Its loop is small on purpose: what comes before a
+// request (prepare) and the decision after it (afterOpen) are methods of their own,
+// so that while a quiet stream waits for its next frame its goroutine's stack holds
+// little (tailread.go, readWebSocket).
 func (r *runner) run(ctx context.Context) error {
-	pod, err := r.lookup(ctx, r.target.Namespace, r.target.Pod)
+	if done, err := r.begin(ctx); done {
+		return err
+	}
+	for ctx.Err() == nil {
+		plo, done, err := r.prepare(ctx)
+		if done {
+			return err
+		}
+		if plo == nil {
+			continue
+		}
+		sess, err := r.open(ctx, plo, r.mode)
+		if done, err := r.afterOpen(ctx, sess, err); done {
+			return err
+		}
+	}
+	return nil
+}
+
+// begin reads the container's state before the first request; done says the
+// stream ended there (with err).
+func (r *runner) begin(ctx context.Context) (done bool, err error) {
+	pod := r.initial
+	r.initial = nil
+	if pod == nil {
+		pod, err = r.lookup(ctx, r.target.Namespace, r.target.Pod)
+	}
 	for attempt := 1; err != nil && r.opts.Follow && IsUnreachable(err) && ctx.Err() == nil; attempt++ {
 		// The API server is unreachable at start: a follower waits for it.
 		r.retry().Wait(ctx, attempt, Explain(err), nil)
 		pod, err = r.lookup(ctx, r.target.Namespace, r.target.Pod)
 	}
 	if ctx.Err() != nil {
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return r.fail(Explain(err))
+		return true, r.fail(Explain(err))
 	}
-	st := containerStateOf(pod, r.target.Kind, r.target.Container)
-	if st.PodDeleted {
-		return r.fail(fmt.Sprintf("pod %q not found in namespace %q", r.target.Pod, r.target.Namespace))
+	r.cur = containerStateOf(pod, r.target.Kind, r.target.Container)
+	if r.cur.PodDeleted {
+		return true, r.fail(fmt.Sprintf("pod %q not found in namespace %q", r.target.Pod, r.target.Namespace))
 	}
-	r.containerID, r.restarts = st.ID, st.Restarts
-	mode := readFollow
+	r.containerID, r.restarts = r.cur.ID, r.cur.Restarts
+	r.mode = readFollow
 	if r.opts.Previous {
-		mode = readPrevious
+		r.mode = readPrevious
 	}
 	r.status(stream.StateConnecting, "")
+	return false, nil
+}
 
-	for ctx.Err() == nil {
-		// A container with no ID has never started: there is no log to read yet.
-		if mode != readPrevious && r.containerID == "" {
-			why := "has not started yet"
-			if st.WaitingMsg != "" {
-				why = "is " + st.WaitingMsg
-			}
-			msg := fmt.Sprintf("container %q in pod %q %s", r.target.Container, r.target.Pod, why)
-			if !r.opts.Follow {
-				return r.fail(msg)
-			}
-			r.status(stream.StateConnecting, msg)
-			var done bool
-			if st, done = r.waitForChange(ctx, st); done {
-				return r.finish(st, "")
-			}
-			r.containerID, r.restarts = st.ID, st.Restarts
-			r.fresh = true
-			continue
+// prepare returns the next request (nil: none yet, go round again); done says the
+// stream ended (with err) while its container had not started.
+func (r *runner) prepare(ctx context.Context) (plo *corev1.PodLogOptions, done bool, err error) {
+	// A container with no ID has never started: there is no log to read yet.
+	if r.mode != readPrevious && r.containerID == "" {
+		why := "has not started yet"
+		if r.cur.WaitingMsg != "" {
+			why = "is " + r.cur.WaitingMsg
 		}
+		msg := fmt.Sprintf("container %q in pod %q %s", r.target.Container, r.target.Pod, why)
+		if !r.opts.Follow {
+			return nil, true, r.fail(msg)
+		}
+		r.status(stream.StateConnecting, msg)
+		if r.cur, done = r.waitForChange(ctx, r.cur); done {
+			return nil, true, r.finish(r.cur, "")
+		}
+		r.containerID, r.restarts = r.cur.ID, r.cur.Restarts
+		r.fresh = true
+		return nil, false, nil
+	}
 
-		plo := r.request(mode)
-		r.anchor(ctx, plo)
-		sess, err := r.open(ctx, plo, mode)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if errors.Is(err, errCutMidLine) {
-			continue // a quiet second read, exact through the resume bookkeeping
-		}
-		if err != nil && isContainerNotReady(err) {
-			if !r.opts.Follow {
-				return r.fail(Explain(err))
-			}
-			st.WaitingMsg = Explain(err)
-		} else if err != nil && IsPermanent(err) && !(apierrors.IsNotFound(err) && r.opts.Follow) {
-			if mode == readPrevious && r.opts.Follow && apierrors.IsBadRequest(err) {
-				// The previous container's log is gone already: say so, go on.
-				r.marker(stream.KindGap, 0, "the previous container's last lines could not be read (%s)", Explain(err))
-				mode = r.afterRestart(r.restarts)
-				continue
-			}
-			return r.fail(Explain(err))
-		}
+	plo = r.request(r.mode)
+	r.anchor(ctx, plo)
+	return plo, false, nil
+}
 
-		// --limit-bytes caps what is read: a clean end means the cap was reached.
-		if err == nil && r.opts.LimitBytes > 0 {
-			r.status(stream.StateEnded, "")
-			return nil
+// afterOpen decides what follows a request that ended with sess and err: done says
+// the stream ended (with the error returned).
+func (r *runner) afterOpen(ctx context.Context, sess session, err error) (done bool, _ error) {
+	if ctx.Err() != nil {
+		return true, nil
+	}
+	if errors.Is(err, errCutMidLine) {
+		return false, nil // a quiet second read, exact through the resume bookkeeping
+	}
+	if err != nil && isContainerNotReady(err) {
+		if !r.opts.Follow {
+			return true, r.fail(Explain(err))
 		}
+		r.cur.WaitingMsg = Explain(err)
+	} else if err != nil && IsPermanent(err) && !(apierrors.IsNotFound(err) && r.opts.Follow) {
+		if r.mode == readPrevious && r.opts.Follow && apierrors.IsBadRequest(err) {
+			// The previous container's log is gone already: say so, go on.
+			r.marker(stream.KindGap, 0, "the previous container's last lines could not be read (%s)", Explain(err))
+			r.mode = r.afterRestart(r.restarts)
+			return false, nil
+		}
+		return true, r.fail(Explain(err))
+	}
 
-		// A one-shot read that ended cleanly has everything it was asked for.
-		if err == nil && mode != readFollow || err == nil && !r.opts.Follow {
-			switch {
-			case mode == readPrevious && r.opts.Follow:
-				mode = r.afterRestart(r.restarts)
-				continue
-			case mode == readDrain:
-				if st.PodFinished || st.PodDeleting || st.PodDeleted || !st.WillRestart {
-					return r.finish(st, "")
-				}
-				// It may restart (CrashLoopBackOff): wait for the new container.
-				r.status(stream.StateReconnecting, terminatedReason(st)+"; waiting for a restart")
-				var done bool
-				if st, done = r.waitForChange(ctx, st); done {
-					return r.finish(st, "")
-				}
-				mode = readFollow
-				if st.ID != r.containerID {
-					// The drain read the old container to its end: the new one is
-					// read from its first line, not resumed from the old one's time.
-					mode = r.newContainer(st)
-				}
-				continue
-			default:
-				r.status(stream.StateEnded, "")
-				return nil
-			}
-		}
+	// --limit-bytes caps what is read: a clean end means the cap was reached.
+	if err == nil && r.opts.LimitBytes > 0 {
+		r.status(stream.StateEnded, "")
+		return true, nil
+	}
 
-		// Every other end is "maybe truncated". Look at the container as it is now.
-		_, resumable := r.resume.SinceTime()
-		ev := breakEvent{follow: r.opts.Follow, mode: mode, containerID: r.containerID, restarts: r.restarts,
-			resumable: resumable, readErr: err, lines: sess.lines, duration: sess.duration, sawEOF: sess.sawEOF}
-		if r.opts.Follow {
-			pod, lerr := r.lookup(ctx, r.target.Namespace, r.target.Pod)
-			ev.looked, ev.lookupErr = true, lerr
-			if lerr == nil {
-				st = containerStateOf(pod, r.target.Kind, r.target.Container)
-				ev.st = st
-			} else if err == nil {
-				err = fmt.Errorf("checking the pod: %s", Explain(lerr))
-			}
-		}
-		action := nextOnBreak(ev)
-		switch action {
-		case breakFail:
-			return r.fail(Explain(ev.lookupErr))
-		case breakFinish:
-			return r.finish(st, "")
-		case breakPrevious:
-			r.restarts = st.Restarts
-			r.containerID = st.ID
-			mode = readPrevious
-			r.attempt = 0
-			continue
-		case breakNewContainer:
-			mode = r.newContainer(st)
-			continue
-		case breakDrain:
-			mode = readDrain
-			r.resuming = true
-			continue
-		}
-
-		// Same container: resume exactly where the stream stopped.
-		if ev.healthy() {
-			r.attempt = 0
-		}
-		r.resuming = true
-		if action == breakStraightBack {
-			continue // the server closed a healthy stream: straight back
-		}
-		r.attempt++
-		why := "the server closed the stream"
+	// A one-shot read that ended cleanly has everything it was asked for.
+	if err == nil && r.mode != readFollow || err == nil && !r.opts.Follow {
 		switch {
-		case st.WaitingMsg != "":
-			why = st.WaitingMsg
-		case err != nil:
-			why = Explain(err)
-		}
-		if !r.retry().Wait(ctx, r.attempt, why, func(time.Duration) {
-			if r.attempt == 1 {
-				// One marker per break; further attempts show in the status (title, stderr
-				// in plain mode only when they change state) and the resume marker.
-				r.marker(stream.KindReconnect, r.attempt, "stream interrupted (%s); reconnecting", why)
+		case r.mode == readPrevious && r.opts.Follow:
+			r.mode = r.afterRestart(r.restarts)
+			return false, nil
+		case r.mode == readDrain:
+			if r.cur.PodFinished || r.cur.PodDeleting || r.cur.PodDeleted || !r.cur.WillRestart {
+				return true, r.finish(r.cur, "")
 			}
-		}) {
-			return nil
+			// It may restart (CrashLoopBackOff): wait for the new container.
+			r.status(stream.StateReconnecting, terminatedReason(r.cur)+"; waiting for a restart")
+			if r.cur, done = r.waitForChange(ctx, r.cur); done {
+				return true, r.finish(r.cur, "")
+			}
+			r.mode = readFollow
+			if r.cur.ID != r.containerID {
+				// The drain read the old container to its end: the new one is
+				// read from its first line, not resumed from the old one's time.
+				r.mode = r.newContainer(r.cur)
+			}
+			return false, nil
+		default:
+			r.status(stream.StateEnded, "")
+			return true, nil
 		}
 	}
-	return nil
+
+	// Every other end is "maybe truncated". Look at the container as it is now.
+	_, resumable := r.resume.SinceTime()
+	ev := breakEvent{follow: r.opts.Follow, mode: r.mode, containerID: r.containerID, restarts: r.restarts,
+		resumable: resumable, readErr: err, lines: sess.lines, duration: sess.duration, sawEOF: sess.sawEOF}
+	if r.opts.Follow {
+		pod, lerr := r.lookup(ctx, r.target.Namespace, r.target.Pod)
+		ev.looked, ev.lookupErr = true, lerr
+		if lerr == nil {
+			r.cur = containerStateOf(pod, r.target.Kind, r.target.Container)
+			ev.st = r.cur
+		} else if err == nil {
+			err = fmt.Errorf("checking the pod: %s", Explain(lerr))
+		}
+	}
+	action := nextOnBreak(ev)
+	switch action {
+	case breakFail:
+		return true, r.fail(Explain(ev.lookupErr))
+	case breakFinish:
+		return true, r.finish(r.cur, "")
+	case breakPrevious:
+		r.restarts = r.cur.Restarts
+		r.containerID = r.cur.ID
+		r.mode = readPrevious
+		r.attempt = 0
+		return false, nil
+	case breakNewContainer:
+		r.mode = r.newContainer(r.cur)
+		return false, nil
+	case breakDrain:
+		r.mode = readDrain
+		r.resuming = true
+		return false, nil
+	}
+
+	// Same container: resume exactly where the stream stopped.
+	if ev.healthy() {
+		r.attempt = 0
+	}
+	r.resuming = true
+	if action == breakStraightBack {
+		return false, nil // the server closed a healthy stream: straight back
+	}
+	r.attempt++
+	why := "the server closed the stream"
+	switch {
+	case r.cur.WaitingMsg != "":
+		why = r.cur.WaitingMsg
+	case err != nil:
+		why = Explain(err)
+	}
+	if !r.retry().Wait(ctx, r.attempt, why, func(time.Duration) {
+		if r.attempt == 1 {
+			// One marker per break; further attempts show in the status (title, stderr
+			// in plain mode only when they change state) and the resume marker.
+			r.marker(stream.KindReconnect, r.attempt, "stream interrupted (%s); reconnecting", why)
+		}
+	}) {
+		return true, nil
+	}
+	return false, nil
 }
 
 // containerStateOf is stateOf, reading the kubelet's CrashLoopBackOff shape as what
@@ -466,12 +514,59 @@ func (r *runner) anchor(ctx context.Context, plo *corev1.PodLogOptions) {
 	if !ok {
 		return
 	}
-	t, err := r.serverTime(ctx)
+	t, err := r.anchorTime(ctx)
 	if err != nil {
 		return // the request will fail the same way; the next one tries again
 	}
 	r.anchorTried = true
 	r.resume.Anchor(t.Add(-back))
+}
+
+// serverClocks holds each Client's last reading of the API server's clock
+// (*Client -> *serverClock), for anchors.
+var serverClocks sync.Map
+
+// serverClock is the API server's time as last read, and when.
+type serverClock struct {
+	flight singleflight.Group
+	mu     sync.Mutex
+	t      time.Time // the server's time (its Date header: second precision)
+	at     time.Time // the local time it was read
+}
+
+// anchorTime returns the API server's time for an anchor. One reading serves every
+// stream of the client that anchors within a second of it, and streams that anchor
+// together share one GET: an anchor earlier than the request is safe (a resume
+// then asks for a little more, never less), and one GET each, through client-go's
+// rate limiter (QPS 50), held 5,000 streams opening to 50 a second.
+func (r *runner) anchorTime(ctx context.Context) (time.Time, error) {
+	v, _ := serverClocks.LoadOrStore(r.client, new(serverClock))
+	c := v.(*serverClock)
+	c.mu.Lock()
+	if !c.at.IsZero() && time.Since(c.at) < time.Second {
+		t := c.t
+		c.mu.Unlock()
+		return t, nil
+	}
+	c.mu.Unlock()
+	ch := c.flight.DoChan("", func() (any, error) {
+		t, err := r.serverTime(ctx)
+		if err == nil {
+			c.mu.Lock()
+			c.t, c.at = t, time.Now()
+			c.mu.Unlock()
+		}
+		return t, err
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return time.Time{}, res.Err
+		}
+		return res.Val.(time.Time), nil
+	case <-ctx.Done():
+		return time.Time{}, ctx.Err()
+	}
 }
 
 // anchorBack reports whether a follow request that starts with plo needs an anchor,

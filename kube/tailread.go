@@ -5,6 +5,7 @@ package kube
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -45,21 +46,33 @@ func (s *ContainerStream) logRequest(plo *corev1.PodLogOptions) *http.Request {
 	return req
 }
 
+// readWebSocket reads one request's log over a WebSocket. The dial and the frame
+// loop are separate functions so that, while a quiet stream waits for its next
+// frame, its goroutine's stack holds only the loop's small frames: under 4 KiB in
+// use, which the GC shrinks the stack to 8 KiB for (the handshake grows it to 16 KiB
+// or more; at 4.4 KiB in use it stayed there: 8 KiB a stream, docs/benchmarks.md).
 func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer, proto string) error {
+	conn, err := s.dialWebSocket(ctx, plo, d, proto)
+	if conn == nil {
+		return err
+	}
+	return s.readFrames(ctx, conn, d, proto)
+}
+
+// dialWebSocket opens the log request's WebSocket, waiting for the kubelet's first
+// byte. A nil conn comes with the error to return (nil: the stream is stopping).
+//
+//go:noinline
+func (s *ContainerStream) dialWebSocket(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer, proto string) (*gws.Conn, error) {
 	if s.ws == nil {
-		ws, err := newKubeWSDialer(s.client.Config)
+		ws, err := logDialer(s.client)
 		if err != nil {
-			return fmt.Errorf("kube: websocket transport: %w", err)
+			return nil, fmt.Errorf("kube: websocket transport: %w", err)
 		}
-		// The handshake through the API server completes only when the kubelet has
-		// written its first byte: no time limit, TCP keep-alive probes for a dead
-		// peer, and checks of the API server (waitFirstByte) for a dead path.
-		ws.untimed = true
-		ws.dial = withKeepAlive(ws.dial, logKeepAlive)
 		s.ws = ws
 	}
-	if err := waitOpen(ctx, s.client); err != nil {
-		return nil // ctx ends sooner than the turn comes: the stream is stopping
+	if err := waitOpen(ctx, s.client, s.onScreen); err != nil {
+		return nil, nil // ctx ends sooner than the turn comes: the stream is stopping
 	}
 	dialer := *s.ws
 	dialer.protocols = []string{proto}
@@ -71,23 +84,30 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 	stop()
 	if err != nil {
 		if cause := context.Cause(hctx); cause != nil && ctx.Err() == nil {
-			return cause
+			return nil, cause
 		}
 		// A refusal that carries a Status (RBAC, pod gone, container not ready) is
 		// the API server's answer: return it as such, for apierrors.IsNotFound & co.
 		var re *ResponseError
 		if errors.As(err, &re) {
 			if re.Status != nil {
-				return &apierrors.StatusError{ErrStatus: *re.Status}
+				return nil, &apierrors.StatusError{ErrStatus: *re.Status}
 			}
-			return &httpstream.UpgradeFailureError{Cause: re}
+			return nil, &httpstream.UpgradeFailureError{Cause: re}
 		}
-		return err
+		return nil, err
 	}
 	if conn.Subprotocol() != proto {
 		_ = conn.Close()
-		return &httpstream.UpgradeFailureError{Cause: fmt.Errorf("invalid protocol, expected %q, got %q", proto, conn.Subprotocol())}
+		return nil, &httpstream.UpgradeFailureError{Cause: fmt.Errorf("invalid protocol, expected %q, got %q", proto, conn.Subprotocol())}
 	}
+	return conn, nil
+}
+
+// readFrames reads conn's frames into d until the stream ends, pinging it.
+//
+//go:noinline
+func (s *ContainerStream) readFrames(ctx context.Context, conn *gws.Conn, d *deliverer, proto string) error {
 	d.opened()
 	ping := s.opts.pingInterval()
 	dead := 3 * ping
@@ -99,59 +119,123 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 	for {
 		mt, r, err := conn.NextReader()
 		if err != nil {
-			if gws.IsCloseError(err, gws.CloseNormalClosure) {
-				d.sess.sawEOF = true
-				return nil
-			}
-			var ne interface{ Timeout() bool }
-			if errors.As(err, &ne) && ne.Timeout() {
-				return fmt.Errorf("no data and no answer to pings for %s: the connection is dead", dead)
-			}
-			return fmt.Errorf("stream broke: %w", err)
+			return frameErr(err, d, dead)
 		}
 		_ = conn.SetReadDeadline(time.Now().Add(dead))
-		// The read buffer is lent for one frame: a stream waiting for its next frame
-		// holds none (the splitter copies what it keeps of a chunk).
-		bp := readBufs.Get().(*[]byte)
-		buf := *bp
-		for {
-			n, rerr := r.Read(buf)
-			if n > 0 {
-				chunk := buf[:n]
-				if mt == gws.TextMessage && proto == "base64.binary.k8s.io" {
-					// Each text frame is base64 of one chunk; frames are small (2 KiB),
-					// so decode whole frames rather than streaming.
-					rest, _ := io.ReadAll(r)
-					all := append(append([]byte(nil), chunk...), rest...)
-					dec = dec[:0]
-					dec = append(dec, make([]byte, base64.StdEncoding.DecodedLen(len(all)))...)
-					m, derr := base64.StdEncoding.Decode(dec, all)
-					if derr != nil {
-						return fmt.Errorf("bad base64 frame: %w", derr)
-					}
-					d.feed(dec[:m])
-					break
-				}
-				d.feed(chunk)
-			}
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				return fmt.Errorf("stream broke: %w", rerr)
-			}
+		if err := readFrame(mt, r, d, proto, &dec); err != nil {
+			return err
 		}
-		readBufs.Put(bp)
-		d.flush()
 	}
 }
 
-// readBufs lends the read loop its 64 KiB buffer one frame at a time, so that 500
-// quiet streams do not pin 32 MiB (docs/benchmarks.md).
-var readBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+// frameErr says why the next frame could not be read (nil: a clean close).
+//
+//go:noinline
+func frameErr(err error, d *deliverer, dead time.Duration) error {
+	if gws.IsCloseError(err, gws.CloseNormalClosure) {
+		d.sess.sawEOF = true
+		return nil
+	}
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("no data and no answer to pings for %s: the connection is dead", dead)
+	}
+	return fmt.Errorf("stream broke: %w", err)
+}
+
+// readFrame feeds one frame, of message type mt read from r, to d. The read buffer
+// is lent for the frame: a stream waiting for its next frame holds none (the
+// splitter copies what it keeps of a chunk).
+//
+//go:noinline
+func readFrame(mt int, r io.Reader, d *deliverer, proto string, dec *[]byte) error {
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			chunk := buf[:n]
+			if mt == gws.TextMessage && proto == "base64.binary.k8s.io" {
+				// Each text frame is base64 of one chunk; frames are small (2 KiB),
+				// so decode whole frames rather than streaming.
+				rest, _ := io.ReadAll(r)
+				all := append(append([]byte(nil), chunk...), rest...)
+				*dec = (*dec)[:0]
+				*dec = append(*dec, make([]byte, base64.StdEncoding.DecodedLen(len(all)))...)
+				m, derr := base64.StdEncoding.Decode(*dec, all)
+				if derr != nil {
+					return fmt.Errorf("bad base64 frame: %w", derr)
+				}
+				d.feed((*dec)[:m])
+				break
+			}
+			d.feed(chunk)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return fmt.Errorf("stream broke: %w", rerr)
+		}
+	}
+	d.flush()
+	return nil
+}
+
+// logDialers holds each Client's dialer of pod log WebSockets (*Client -> *wsDialer).
+// One per client, not one per stream: its TLS config holds the CA pool, whose
+// certificates every pool parses again (about 5 KB a stream, docs/benchmarks.md);
+// a Dial copies the dialer and builds its own round tripper.
+var logDialers sync.Map
+
+// logDialer returns c's dialer of pod log WebSockets, made on first use.
+func logDialer(c *Client) (*wsDialer, error) {
+	if v, ok := logDialers.Load(c); ok {
+		return v.(*wsDialer), nil
+	}
+	ws, err := newKubeWSDialer(c.Config)
+	if err != nil {
+		return nil, err
+	}
+	// The handshake through the API server completes only when the kubelet has
+	// written its first byte: no time limit, TCP keep-alive probes for a dead
+	// peer, and checks of the API server (waitFirstByte) for a dead path.
+	ws.untimed = true
+	ws.dial = withKeepAlive(ws.dial, logKeepAlive)
+	// gorilla's read buffer only needs to hold frame headers (payloads are read
+	// into the pooled buffer once it is empty) and pongs (at most 125 bytes): 512
+	// bytes instead of 4 KiB saves 3.5 KiB a stream, for a second read from the
+	// TLS record at a frame's start.
+	ws.readBuffer = 512
+	// TLS session resumption: a stream that opens after the first resumes a
+	// session instead of a full handshake, which spares the API server a signature
+	// and tailui the certificate chain's verification, thousands of times when as
+	// many streams open (or reopen after the API server restarted). Not with a
+	// client certificate: a resumed session keeps the certificate it began with,
+	// and one an exec plugin rotates would then be refused.
+	if ws.tls != nil && ws.tls.ClientSessionCache == nil && ws.tls.GetClientCertificate == nil && len(ws.tls.Certificates) == 0 {
+		ws.tls = ws.tls.Clone()
+		ws.tls.ClientSessionCache = tls.NewLRUClientSessionCache(64)
+	}
+	// At most StreamOpenBurst TLS handshakes in flight: when the API server is
+	// slow to complete them (thousands of streams opening on a loaded machine),
+	// the opens wait for it instead of piling up handshakes (their key shares,
+	// goroutines and timeouts; docs/benchmarks.md).
+	ws.handshakes = make(chan struct{}, StreamOpenBurst)
+	v, _ := logDialers.LoadOrStore(c, ws)
+	return v.(*wsDialer), nil
+}
+
+// readBufs lends the read loop its buffer one frame at a time, so that 500 quiet
+// streams do not pin one each (docs/benchmarks.md). 8 KiB: the API server's frames
+// are at most 2 KiB (one read of the kubelet's stream), so a bigger buffer is never
+// filled, and at 5,000 streams the buffers of the frames in progress and the
+// pool's spares held 57 MiB at 64 KiB each.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}
 
 func (s *ContainerStream) readHTTP(ctx context.Context, plo *corev1.PodLogOptions, d *deliverer) error {
-	if err := waitOpen(ctx, s.client); err != nil {
+	if err := waitOpen(ctx, s.client, s.onScreen); err != nil {
 		return nil // ctx ends sooner than the turn comes: the stream is stopping
 	}
 	hctx, cancel := context.WithCancelCause(ctx)

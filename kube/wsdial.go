@@ -127,6 +127,10 @@ type wsDialer struct {
 	// log's handshake through the API server completes only once the kubelet has
 	// written the first byte, which a quiet container may do hours later.
 	untimed bool
+	// handshakes, when not nil, bounds the connections in their TCP and TLS
+	// handshakes at once (a slot each, given back when TLS is done): the pace of
+	// opens (waitOpen) then adapts to how fast the API server completes them.
+	handshakes chan struct{}
 }
 
 // logKeepAlive is the TCP keep-alive of sockets that may wait long for their first
@@ -143,16 +147,112 @@ const (
 	StreamOpenBurst = 50
 )
 
-// openLimits holds each Client's limiter of stream opens (*Client -> *rate.Limiter).
-var openLimits sync.Map
+// openers holds each Client's pacing of stream opens (*Client -> *opener).
+var openers sync.Map
 
-// waitOpen waits until c may open another log stream, or ctx ends.
-func waitOpen(ctx context.Context, c *Client) error {
-	v, ok := openLimits.Load(c)
+// waitOpen waits until c may open another log stream, or ctx ends. onScreen (nil:
+// always) says whether the stream is seen (its pane is on screen): while any such
+// stream waits, it takes the next turn before those of hidden panes, so the screen
+// fills first when thousands of streams open (or reopen after the API server
+// restarted).
+func waitOpen(ctx context.Context, c *Client, onScreen func() bool) error {
+	v, ok := openers.Load(c)
 	if !ok {
-		v, _ = openLimits.LoadOrStore(c, rate.NewLimiter(StreamOpenRate, StreamOpenBurst))
+		v, _ = openers.LoadOrStore(c, &opener{lim: rate.NewLimiter(StreamOpenRate, StreamOpenBurst)})
 	}
-	return v.(*rate.Limiter).Wait(ctx)
+	return v.(*opener).wait(ctx, onScreen)
+}
+
+// opener hands out one client's turns to open a stream, StreamOpenRate a second in
+// bursts of StreamOpenBurst (x/time/rate), streams on screen first. A rate.Limiter
+// alone serves its waiters in the order they came: 5,000 streams of hidden panes
+// waiting would hold every turn of the next 50 s. So a turn is taken at once only
+// while nobody waits; else the stream queues, and one dispatcher, running while the
+// queue is not empty, takes the limiter's turns one by one and gives each to the
+// first stream on screen in the queue, or to the first of the queue.
+type opener struct {
+	lim     *rate.Limiter
+	mu      sync.Mutex
+	queue   []*openTurn
+	running bool               // the dispatcher runs
+	stop    context.CancelFunc // ends the dispatcher's wait for a turn
+}
+
+// openTurn is one stream waiting for its turn.
+type openTurn struct {
+	onScreen func() bool
+	granted  chan struct{}
+}
+
+func (o *opener) wait(ctx context.Context, onScreen func() bool) error {
+	o.mu.Lock()
+	if len(o.queue) == 0 && o.lim.Allow() {
+		o.mu.Unlock()
+		return nil
+	}
+	t := &openTurn{onScreen: onScreen, granted: make(chan struct{})}
+	o.queue = append(o.queue, t)
+	if !o.running {
+		o.running = true
+		go o.dispatch()
+	}
+	o.mu.Unlock()
+	select {
+	case <-t.granted:
+		return nil
+	case <-ctx.Done():
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		for i, q := range o.queue {
+			if q == t {
+				o.queue = append(o.queue[:i], o.queue[i+1:]...)
+				if len(o.queue) == 0 && o.stop != nil {
+					o.stop() // nobody waits: the dispatcher need not
+				}
+				return ctx.Err()
+			}
+		}
+		return nil // granted meanwhile: the turn is taken
+	}
+}
+
+// dispatch gives the limiter's turns to the queue until it is empty.
+func (o *opener) dispatch() {
+	for {
+		o.mu.Lock()
+		if len(o.queue) == 0 {
+			o.running = false
+			o.mu.Unlock()
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		o.stop = cancel
+		o.mu.Unlock()
+		err := o.lim.Wait(ctx) // at most 1/StreamOpenRate
+		cancel()
+		o.mu.Lock()
+		o.stop = nil
+		if err != nil {
+			o.mu.Unlock()
+			continue // the queue emptied meanwhile
+		}
+		if len(o.queue) == 0 {
+			o.running = false
+			o.mu.Unlock()
+			return
+		}
+		pick := 0
+		for i, q := range o.queue {
+			if q.onScreen == nil || q.onScreen() {
+				pick = i
+				break
+			}
+		}
+		t := o.queue[pick]
+		o.queue = append(o.queue[:pick], o.queue[pick+1:]...)
+		close(t.granted)
+		o.mu.Unlock()
+	}
 }
 
 // wsWriteBuffers lends gorilla a write buffer only while a data frame is written
@@ -297,7 +397,40 @@ func (rt *wsRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if base == nil {
 		base = (&net.Dialer{Timeout: 30 * time.Second}).DialContext
 	}
+	var (
+		slot bool // this dial holds a handshake slot
+		once sync.Once
+	)
+	release := func() {
+		once.Do(func() {
+			if slot {
+				<-rt.d.handshakes
+			}
+		})
+	}
+	if rt.d.handshakes != nil && rt.d.tls != nil {
+		// The slot is taken before the TCP dial and given back once TLS is done
+		// (VerifyConnection runs at its end, resumed or not) or the dial failed.
+		tc := rt.d.tls.Clone()
+		verify := tc.VerifyConnection
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			release()
+			if verify != nil {
+				return verify(cs)
+			}
+			return nil
+		}
+		dialer.TLSClientConfig = tc
+	}
 	dialer.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if rt.d.handshakes != nil && rt.d.tls != nil {
+			select {
+			case rt.d.handshakes <- struct{}{}:
+				slot = true
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
 		c, err := base(ctx, network, addr)
 		mu.Lock()
 		raw = c
@@ -312,6 +445,7 @@ func (rt *wsRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	})
 	conn, resp, err := dialer.DialContext(req.Context(), u.String(), h)
+	release() // a dial that failed before TLS was done
 	if !stop() && err == nil {
 		_ = conn.Close()
 		return nil, req.Context().Err()

@@ -554,6 +554,9 @@ func (m *Model) sourcesOpened(msg sourcesOpenedMsg) tea.Cmd {
 		return nil
 	}
 	p.setSources(msg.srcs)
+	if p.hidden {
+		p.tellOnScreen() // before they run: their first opens wait
+	}
 	p.start(runSources(m.ctx, p.id, msg.srcs, p.hub, m.opts.Now))
 	m.debugf("pane %d: %d sources", p.id, len(msg.srcs))
 	return nil
@@ -669,6 +672,10 @@ func (m *Model) layout() {
 	}
 	if m.zoomed && m.focus != nil {
 		m.focus.setSize(m.body.w, m.body.h)
+	}
+	// What is on screen opens its streams first (OnScreenSource).
+	for _, p := range m.panes {
+		p.setOnScreen(!m.showPanel && (!m.zoomed || p == m.focus))
 	}
 }
 

@@ -52,6 +52,10 @@ type pane struct {
 	sel    Selection
 	cancel context.CancelFunc // stops its sources
 	hub    *stream.Hub        // its sources write here; nil once the pane is closed
+	// sources are what feeds it, once opened; hidden says they were told the pane
+	// is off screen (OnScreenSource).
+	sources []stream.Source
+	hidden  bool
 
 	width, height int
 	focused       bool
@@ -460,6 +464,24 @@ func (p *pane) FullHelp() [][]key.Binding {
 
 // start records how to stop the pane's sources.
 func (p *pane) start(cancel context.CancelFunc) { p.cancel = cancel }
+
+// setOnScreen tells the pane's sources whether it is on screen, when that changed.
+func (p *pane) setOnScreen(on bool) {
+	if p.hidden == !on {
+		return
+	}
+	p.hidden = !on
+	p.tellOnScreen()
+}
+
+// tellOnScreen tells each source that hears it whether the pane is on screen.
+func (p *pane) tellOnScreen() {
+	for _, src := range p.sources {
+		if s, ok := src.(OnScreenSource); ok {
+			s.SetOnScreen(!p.hidden)
+		}
+	}
+}
 
 // stop stops the pane's sources, if they run.
 func (p *pane) stop() {

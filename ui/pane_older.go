@@ -41,8 +41,7 @@ const (
 
 // olderState is a pane's bookkeeping for loading older lines.
 type olderState struct {
-	srcs    []stream.Source // the pane's sources, as Catalog.Open gave them
-	base    int             // the pane's capacity before any load
+	base    int // the pane's capacity before any load
 	loading bool
 	// done holds the origins not to load again: their log's start was reached, it
 	// was rotated past the pane's first line, or it cannot be read.
@@ -79,11 +78,11 @@ type olderLoadedMsg struct {
 }
 
 // setSources records the pane's sources (Catalog.Open's), to load older lines from.
-func (p *pane) setSources(srcs []stream.Source) { p.older.srcs = srcs }
+func (p *pane) setSources(srcs []stream.Source) { p.sources = srcs }
 
 // olderSource returns the source that can load older lines of o, or nil.
 func (p *pane) olderSource(o *stream.Origin) OlderSource {
-	for _, s := range p.older.srcs {
+	for _, s := range p.sources {
 		if os, ok := s.(OlderSource); ok && os.MayHaveOlder(o) {
 			return os
 		}

@@ -142,6 +142,15 @@ func waitForBatch(ctx context.Context, h *paneHubs, notBefore time.Time) tea.Cmd
 	}
 }
 
+// OnScreenSource is a source that can hear whether its pane is on screen, so that
+// it opens the streams the user sees before those of hidden panes (kube's
+// Follower paces its stream opens that way). The model tells it before it runs
+// and whenever that changes: a zoom, the sources panel over the panes.
+type OnScreenSource interface {
+	stream.Source
+	SetOnScreen(on bool)
+}
+
 // runSources starts the sources of pane id, each in its own goroutine writing
 // to sink (the pane's hub), and returns the function that stops them. A source
 // that fails, or panics, is reported on the pane as a failed source with an

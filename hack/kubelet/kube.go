@@ -124,7 +124,12 @@ func (s *podSync) publishStatus(p *podState) {
 			return
 		}
 		if ctx.Err() != nil {
-			s.log.Warn("pod status not written", "pod", p.key(), "attempts", attempt, "err", err)
+			// A real kubelet's status manager writes again what the API server does
+			// not have yet on its next sync (every 10 s); without that, thousands of
+			// pods started at once (the client waits its turn, QPS 100) left some
+			// Pending for good.
+			s.log.Warn("pod status not written; retrying in 10s", "pod", p.key(), "attempts", attempt, "err", err)
+			time.AfterFunc(10*time.Second, func() { s.publishStatus(p) })
 			return
 		}
 		select {
