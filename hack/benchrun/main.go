@@ -224,24 +224,6 @@ func ratio(a, b float64) string {
 // drain: the 100,000-line history of logs-test/bulk, printed and exit.
 func (r *report) drain() { r.drainPod("logs-test", "bulk", 100_000) }
 
-// drainBig: a 450,000-line history (a pod made for it), printed and exit. The issue
-// asks for 1,000,000, but the stand-in kubelet keeps the last 500,000 lines of a
-// container (hack/kubelet: Store.maxLines), so this is the most the bed holds.
-func (r *report) drainBig() {
-	cs, err := client()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
-		return
-	}
-	ns := runNamespace("bench-big")
-	defer cleanup(cs, ns)
-	if err := historyPod(cs, ns, "bulk-big", 450_000); err != nil {
-		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
-		return
-	}
-	r.drainPod(ns, "bulk-big", 450_000)
-}
-
 // drainPod: the whole history of ns/pod (n lines), printed and exit, by each tool.
 func (r *report) drainPod(ns, pod string, n int) {
 	fmt.Fprintf(os.Stderr, "benchrun: drain %d lines\n", n)
