@@ -63,6 +63,9 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 	}
 	dialer := *s.ws
 	dialer.protocols = []string{proto}
+	// The deliverer hands its lines over when the connection would wait for more,
+	// not after every (2 KiB) frame: see readAheadConn.
+	dialer.dial = withReadAhead(dialer.dial, d)
 	u := s.logRequest(plo).URL
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -142,7 +145,6 @@ func (s *ContainerStream) readWebSocket(ctx context.Context, plo *corev1.PodLogO
 			}
 		}
 		readBufs.Put(bp)
-		d.flush()
 	}
 }
 
