@@ -46,8 +46,10 @@ const drainLimits = `- **Drain.** The API server sends a pod log in WebSocket fr
   the GC runs every 2 to 4 MB allocated, and a drain allocates 115 MB of text and
   64 MB of Lines), the sanitizer's scan 8% (twice per line: at ingest and again at
   the printer, its own boundary), TLS decryption 5%, the timestamp parse 3%.
-  GOGC=200 took another 15% of the user CPU for 2 MiB more RSS, and 400 cost
-  12 MiB: not set, since the same process must stay small with 5,000 streams;
+  GOGC=200 in the environment took another 15% of the user CPU (below kubectl's)
+  for 2 MiB more peak RSS, and 400 cost 12 MiB; set by the program for drains
+  only (debug.SetGCPercent, 150 or 200) the peak RSS rose to 58-61 MiB in the
+  same runs, past the 60 MiB target, so it is not set;
   recycling the batches of Lines (a pool the printer gives back to) cut the 64 MB
   to 4 but the hub's merge of pending batches allocates as much again, and the
   gain was within the noise of this loaded machine, so it is not in. The wall
