@@ -76,6 +76,9 @@ func (s *ContainerStream) dialWebSocket(ctx context.Context, plo *corev1.PodLogO
 	}
 	dialer := *s.ws
 	dialer.protocols = []string{proto}
+	// The deliverer hands its lines over when the connection would wait for more,
+	// not after every (2 KiB) frame: see readAheadConn.
+	dialer.dial = withReadAhead(dialer.dial, d)
 	u := s.logRequest(plo).URL
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -179,7 +182,6 @@ func readFrame(mt int, r io.Reader, d *deliverer, proto string, dec *[]byte) err
 			return fmt.Errorf("stream broke: %w", rerr)
 		}
 	}
-	d.flush()
 	return nil
 }
 

@@ -69,10 +69,19 @@ const maxSGRParams = 64
 // time. The output is always valid UTF-8, and Sanitize of its own output changes
 // nothing.
 func Sanitize(b []byte, opt SanitizeOptions) string {
-	if i := cleanPrefix(b); i == len(b) || safeFrom(b, i, opt.KeepSGR) {
+	if IsClean(b, opt) {
 		return string(b)
 	}
 	return sanitizeSlow(b, opt)
+}
+
+// IsClean reports whether Sanitize would return b unchanged, at the cost of one scan
+// and nothing allocated. A reader that cuts many lines from one buffer uses it to
+// copy the clean ones into one string of its own (see Sanitize's comment for what
+// clean means).
+func IsClean(b []byte, opt SanitizeOptions) bool {
+	i := cleanPrefix(b)
+	return i == len(b) || safeFrom(b, i, opt.KeepSGR)
 }
 
 // SanitizeString is Sanitize for a string. It returns s itself, without allocating,

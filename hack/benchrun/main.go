@@ -230,24 +230,6 @@ func ratio(a, b float64) string {
 // drain: the 100,000-line history of logs-test/bulk, printed and exit.
 func (r *report) drain() { r.drainPod("logs-test", "bulk", 100_000) }
 
-// drainBig: a 450,000-line history (a pod made for it), printed and exit. The issue
-// asks for 1,000,000, but the stand-in kubelet keeps the last 500,000 lines of a
-// container (hack/kubelet: Store.maxLines), so this is the most the bed holds.
-func (r *report) drainBig() {
-	cs, err := client()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
-		return
-	}
-	ns := runNamespace("bench-big")
-	defer cleanup(cs, ns)
-	if err := historyPod(cs, ns, "bulk-big", 450_000); err != nil {
-		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
-		return
-	}
-	r.drainPod(ns, "bulk-big", 450_000)
-}
-
 // drainPod: the whole history of ns/pod (n lines), printed and exit, by each tool.
 func (r *report) drainPod(ns, pod string, n int) {
 	fmt.Fprintf(os.Stderr, "benchrun: drain %d lines\n", n)
@@ -541,20 +523,7 @@ follows, and prints the runtime's heap, stack and goroutine figures), read with
   work, which is why the previous report's 66 MiB drain fell to under 50 once
   hack/bench built tailui as a release is built (CGO_ENABLED=0, -s -w), as the peers
   are built.
-- **Drain.** The CPU profile is the WebSocket read through TLS, the sanitizer's scan
-  (cleanPrefix, about a quarter), the timestamp parse and the GC. Allocations per
-  100,000 lines were 32 MB: the deliverer's batch grew by appending (14 MB), the
-  sanitized text (one string per line, 6 to 10 MB), the hub's merge of pending
-  batches (4 to 6 MB). A batch is now made once, the size of the last one: 23 MB in
-  all, 64 bytes of Line per line and the text; what remains per line is the line
-  itself and its text, which the consumer keeps. On the 450,000-line history the
-  CPU profile holds samples for about 35% of the wall time: tailui waits on the
-  socket most of the run (the API server's WebSocket path, not profiled here), and
-  that, not its CPU, is why its wall time is above kubectl's there. Its user CPU is
-  above kubectl's because kubectl copies bytes while tailui cuts each line, parses
-  its timestamp and sanitizes it (Sanitize 21% of the samples, allocation and GC
-  about 25%, the TLS read 20%).
-- **Many streams.** With 500 quiet streams, the heap 20 s in was 91 MB and 1,017
+` + drainLimits + `- **Many streams.** With 500 quiet streams, the heap 20 s in was 91 MB and 1,017
   goroutines: a 64 KiB read buffer held by every stream between frames, gorilla's
   64 KiB read buffer and 4 KiB write buffer per connection, a pinger goroutine per
   stream. Now the read buffer is lent from a pool for one frame, gorilla's read

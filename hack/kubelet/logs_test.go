@@ -573,6 +573,25 @@ func TestRotationKeepsTheNewest(t *testing.T) {
 	wantSeqRange(t, got, 5000-int64(len(got))+1, 5000)
 }
 
+// A history longer than the store's limit is served whole (the drain benchmark's
+// 1,000,000 lines); lines written after it are rotated away past the container's
+// own limit, the history and a quarter more, as before.
+func TestLongHistoryKeptWhole(t *testing.T) {
+	b := newTestBed(t)
+	b.store.maxLines = 1000
+	b.addPod("big", []string{"app"}, map[string]string{"app": "history=3000,rate=1000"}, nil)
+	_, body := b.get("big", "app", q())
+	wantSeqRange(t, seqs(t, splitLines(body)), 1, 3000)
+
+	b.produce(time.Second) // 1000 more: 4000 records, past 3000+750
+	_, body = b.get("big", "app", q())
+	got := seqs(t, splitLines(body))
+	if len(got) > 3750 || got[len(got)-1] != 4000 {
+		t.Fatalf("kept %d lines ending at %d", len(got), got[len(got)-1])
+	}
+	wantSeqRange(t, got, 4000-int64(len(got))+1, 4000)
+}
+
 func ptr[T any](v T) *T { return &v }
 
 func TestSyncUpdates(t *testing.T) {
