@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -58,6 +57,9 @@ type tool struct {
 }
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == measureArg {
+		os.Exit(measureChild(os.Args[2:]))
+	}
 	flag.Parse()
 	for _, b := range []*string{tailuiBin, kubectlBin, sternBin} {
 		if *b == "" {
@@ -150,8 +152,21 @@ func (r *report) machine() {
 }
 
 // exec runs t once with stdout to w (nil: discarded) and returns what it cost.
+//
+// t runs under benchrun itself as its measuring parent (measureChild): its peak RSS
+// is its own, not benchrun's (see measureArg).
 func execOnce(ctx context.Context, t tool, w io.Writer) (sample, error) {
-	cmd := exec.CommandContext(ctx, t.bin, t.args...)
+	self, err := os.Executable()
+	if err != nil {
+		return sample{}, err
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return sample{}, err
+	}
+	defer pr.Close()
+	cmd := exec.CommandContext(ctx, self, append([]string{measureArg, t.bin}, t.args...)...)
+	cmd.ExtraFiles = []*os.File{pw}
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+*kubeconfig, "NO_COLOR=1")
 	if w == nil {
 		w = io.Discard
@@ -160,14 +175,19 @@ func execOnce(ctx context.Context, t tool, w io.Writer) (sample, error) {
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	start := time.Now()
-	err := cmd.Run()
-	s := sample{wall: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru != nil {
-		s.user = time.Duration(ru.Utime.Nano())
-		s.sys = time.Duration(ru.Stime.Nano())
-		s.rssKiB = ru.Maxrss
+	err = cmd.Start()
+	_ = pw.Close()
+	if err != nil {
+		return sample{}, err
 	}
+	measured, _ := io.ReadAll(pr)
+	err = cmd.Wait()
+	var s sample
+	var wall, user, sys int64
+	if _, serr := fmt.Sscan(string(measured), &wall, &user, &sys, &s.rssKiB); serr != nil {
+		return s, fmt.Errorf("%s: not measured (%v): %s", t.name, serr, strings.TrimSpace(errb.String()))
+	}
+	s.wall, s.user, s.sys = time.Duration(wall), time.Duration(user), time.Duration(sys)
 	if err != nil && ctx.Err() == nil {
 		return s, fmt.Errorf("%s: %v: %s", t.name, err, strings.TrimSpace(errb.String()))
 	}
