@@ -20,6 +20,36 @@ const readLinger = 5 * time.Millisecond
 // readAheadBufs lends readAheadConns their buffers while they hold unread bytes.
 var readAheadBufs = sync.Pool{New: func() any { b := make([]byte, readAheadSize); return &b }}
 
+// readAheadSmall is the buffer that unread bytes move to when a read got no more
+// than that: a followed stream's read is a frame or two (2 KiB each), and a buffer
+// is held until TLS has taken all of it, so thousands of streams reading at once
+// would otherwise hold 64 KiB each.
+const readAheadSmall = 8 << 10
+
+// readAheadSmallBufs lends the readAheadSmall buffers.
+var readAheadSmallBufs = sync.Pool{New: func() any { b := make([]byte, readAheadSmall); return &b }}
+
+// shrinkReadAhead returns b, holding n bytes read, or those bytes moved to a small
+// buffer when they fit one (b then goes back to its pool).
+func shrinkReadAhead(b *[]byte, n int) *[]byte {
+	if n > readAheadSmall {
+		return b
+	}
+	s := readAheadSmallBufs.Get().(*[]byte)
+	copy(*s, (*b)[:n])
+	readAheadBufs.Put(b)
+	return s
+}
+
+// putReadAhead gives a buffer back to the pool it came from.
+func putReadAhead(b *[]byte) {
+	if cap(*b) == readAheadSmall {
+		readAheadSmallBufs.Put(b)
+		return
+	}
+	readAheadBufs.Put(b)
+}
+
 // lineHolder is what a readAheadConn reads for: the deliverer, which holds the
 // lines it cuts in a batch until it hands them over.
 type lineHolder interface {
@@ -98,7 +128,7 @@ func (c *readAheadConn) Read(p []byte) (int, error) {
 	n := copy(p, (*c.buf)[c.r:c.w])
 	c.r += n
 	if c.r == c.w {
-		readAheadBufs.Put(c.buf)
+		putReadAhead(c.buf)
 		c.buf, c.r, c.w = nil, 0, 0
 	}
 	return n, nil

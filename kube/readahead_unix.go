@@ -55,6 +55,6 @@ func newSockReader(c net.Conn) sockReader {
 			}
 			return nil, 0, wouldBlock && err == nil, err
 		}
-		return b, n, false, nil
+		return shrinkReadAhead(b, n), n, false, nil
 	}
 }
