@@ -291,7 +291,7 @@ func boundHistory(lo kube.LogOptions, scrollback int, tailGiven bool) kube.LogOp
 // available (MemAvailable, or what the cgroup still allows when that is less),
 // divided by what a followed container costs, between a floor and a ceiling.
 // perStreamCost is about twice what hack/bench measures (docs/benchmarks.md):
-// 5,000 quiet streams peaked at 307 MiB, about 56 KiB a stream beyond the binary
+// 5,000 quiet streams peaked at 307-322 MiB, 56-59 KiB a stream beyond the binary
 // (heap, an 8 KiB stack, the GC's headroom); a busy stream also holds a read
 // buffer and a batch.
 const (

@@ -574,8 +574,8 @@ follows, and prints the runtime's heap, stack and goroutine figures), read with
   anchoring together (--tail 0) share one reading of the API server's clock: each
   had made two GETs through client-go's limiter (QPS 50), which held 5,000 streams
   to 875 delivering in 90 s. ` + "`--max-streams`" + ` defaults to a quarter of the memory
-  available over 128 KiB a stream (about twice what 5,000 streams cost: a 307 MiB
-  peak, 56 KiB a stream beyond the binary), from 100 to 10,000.
+  available over 128 KiB a stream (about twice what 5,000 streams cost: 307 and 322
+  MiB peaks in two runs, 56-59 KiB a stream beyond the binary), from 100 to 10,000.
 - **First line.** tailui lists and watches pods (an informer) before it opens a
   stream; stern lists the pods and starts its stream at once. With --tail 0 tailui
   also asks the API server's clock (one GET of the pod, shared by the streams that
