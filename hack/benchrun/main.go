@@ -466,9 +466,16 @@ func manyPods(cs *kubernetes.Clientset, ns string, n int) error {
 			return err
 		}
 	}
-	deadline := time.Now().Add(5 * time.Minute)
-	for time.Now().Before(deadline) {
-		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	return waitRunning(cs, ns, n, 5*time.Minute, time.Second)
+}
+
+// waitRunning waits until n pods of ns are running (the stand-in kubelet says so),
+// listing them every poll, for at most within.
+func waitRunning(cs *kubernetes.Clientset, ns string, n int, within, poll time.Duration) error {
+	ctx := context.Background()
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(poll) {
+		// ResourceVersion 0: from the API server's cache, not a quorum read of etcd.
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{ResourceVersion: "0"})
 		if err != nil {
 			return err
 		}
@@ -481,9 +488,8 @@ func manyPods(cs *kubernetes.Clientset, ns string, n int) error {
 		if running >= n {
 			return nil
 		}
-		time.Sleep(time.Second)
 	}
-	return fmt.Errorf("%d pods did not all start within 5 minutes", n)
+	return fmt.Errorf("%d pods did not all start within %s", n, within)
 }
 
 // micro runs the Go micro benchmarks of stream and ui and keeps their lines.

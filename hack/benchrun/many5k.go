@@ -176,22 +176,5 @@ func manyPodsParallel(cs *kubernetes.Clientset, ns string, n int, logs string) e
 	if len(errs) > 0 {
 		return fmt.Errorf("creating %d pods: %d failed, the first: %w", n, len(errs), errs[0])
 	}
-	deadline := time.Now().Add(10 * time.Minute)
-	for time.Now().Before(deadline) {
-		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{ResourceVersion: "0"})
-		if err != nil {
-			return err
-		}
-		running := 0
-		for _, p := range pods.Items {
-			if p.Status.Phase == corev1.PodRunning {
-				running++
-			}
-		}
-		if running >= n {
-			return nil
-		}
-		time.Sleep(2 * time.Second)
-	}
-	return fmt.Errorf("%d pods did not all start within 10 minutes", n)
+	return waitRunning(cs, ns, n, 10*time.Minute, 2*time.Second)
 }

@@ -293,22 +293,7 @@ func podsWith(cs *kubernetes.Clientset, ns, prefix string, n int, ann string) er
 			return err
 		}
 	}
-	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
-		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return err
-		}
-		running := 0
-		for _, p := range pods.Items {
-			if p.Status.Phase == corev1.PodRunning {
-				running++
-			}
-		}
-		if running >= n {
-			return nil
-		}
-	}
-	return fmt.Errorf("%d pods did not all start within 5 minutes", n)
+	return waitRunning(cs, ns, n, 5*time.Minute, time.Second)
 }
 
 func durPct(ds []time.Duration, p float64) time.Duration {
