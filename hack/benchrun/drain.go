@@ -13,13 +13,11 @@ const bigDrainLines = 1_000_000
 // drainBig: a 1,000,000-line history (a pod made for it), printed and exit, by
 // tailui, kubectl and stern in turn.
 func (r *report) drainBig() {
-	cs, err := client()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
+	cs, ns, done := benchNamespace("bench-big")
+	if cs == nil {
 		return
 	}
-	ns := runNamespace("bench-big")
-	defer cleanup(cs, ns)
+	defer done()
 	if err := historyPod(cs, ns, "bulk-big", bigDrainLines); err != nil {
 		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
 		return

@@ -364,13 +364,11 @@ func (r *report) firstLine() {
 func (r *report) many() {
 	n := *streams
 	fmt.Fprintf(os.Stderr, "benchrun: %d containers followed for %s\n", n, *window)
-	cs, err := client()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
+	cs, ns, done := benchNamespace("bench-many")
+	if cs == nil {
 		return
 	}
-	ns := runNamespace("bench-many")
-	defer cleanup(cs, ns)
+	defer done()
 	if err := manyPods(cs, ns, n); err != nil {
 		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
 		return
@@ -402,6 +400,18 @@ func (r *report) many() {
 		fmt.Sprintf("| %d containers followed, plain, peak RSS | %.0f MiB | | %.0f MiB | | %s |", n, ti.rss, st.rss, ratio(ti.rss, st.rss)),
 		fmt.Sprintf("| same, streams delivering within %s | %.0f of %d | | %.0f of %d | | |", *window, ti.extra, n, st.extra, n),
 		fmt.Sprintf("| same, CPU over the window | %.1f s | | %.1f s | | %s |", ti.cpu, st.cpu, ratio(ti.cpu, st.cpu)))
+}
+
+// benchNamespace is a client and a namespace of this run for a benchmark's pods, and
+// the cleanup to defer; a nil client (said on stderr) skips the benchmark.
+func benchNamespace(prefix string) (*kubernetes.Clientset, string, func()) {
+	cs, err := client()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
+		return nil, "", nil
+	}
+	ns := runNamespace(prefix)
+	return cs, ns, func() { cleanup(cs, ns) }
 }
 
 // runNamespace names a namespace of this run: the bed runs no namespace controller,

@@ -30,13 +30,11 @@ var (
 func (r *report) many5k() {
 	n := *streams5k
 	fmt.Fprintf(os.Stderr, "benchrun: %d containers followed for %s\n", n, *window5k)
-	cs, err := client()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
+	cs, ns, done := benchNamespace("bench-many5k")
+	if cs == nil {
 		return
 	}
-	ns := runNamespace("bench-many5k")
-	defer cleanup(cs, ns)
+	defer done()
 	start := time.Now()
 	if err := manyPodsParallel(cs, ns, n, "history=0,rate=1"); err != nil {
 		fmt.Fprintf(os.Stderr, "benchrun: %v\n", err)
