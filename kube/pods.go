@@ -129,6 +129,7 @@ func (c *Client) WatchPodSummaries(ctx context.Context, namespaces []string, all
 			},
 		}
 		inf := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{})
+		_ = inf.SetTransform(slimPod) // Summarize reads nothing it drops
 		put := func(o any) {
 			if p, ok := o.(*corev1.Pod); ok {
 				mu.Lock()

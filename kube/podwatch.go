@@ -76,7 +76,7 @@ func (w *podWatchers) acquire(c *Client, ns string) *podInformer {
 		users: 1,
 		onErr: map[int]func(error){},
 	}
-	_ = pi.inf.SetTransform(dropManagedFields)
+	_ = pi.inf.SetTransform(slimPod)
 	_ = pi.inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
 		pi.errMu.Lock()
 		fns := make([]func(error), 0, len(pi.onErr))
@@ -95,14 +95,48 @@ func (w *podWatchers) acquire(c *Client, ns string) *podInformer {
 	return pi
 }
 
-// dropManagedFields is the informer's transform: the server-side apply bookkeeping
-// is about a third of a pod's decoded size and tailui never reads it (at 5,000
-// pods, several MiB held for nothing).
-func dropManagedFields(obj any) (any, error) {
-	if p, ok := obj.(*corev1.Pod); ok {
-		p.ManagedFields = nil
+// slimPod is the informer's transform: it keeps of a pod what tailui reads (its
+// metadata but the server-side apply bookkeeping, the containers' names and restart
+// policies, the few spec fields a field selector can name, and the status but its
+// conditions) and lets the rest go. The informer holds every pod of a namespace,
+// and the streams hold the pods they started from: on a real cluster a pod's spec
+// (env, volumes, probes, resources) and managedFields are most of its 10-30 KiB
+// decoded, several hundred MiB at 5,000 pods for nothing. Idempotent, as a
+// transform must be; objects of other types pass through.
+func slimPod(obj any) (any, error) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil
 	}
-	return obj, nil
+	p.ManagedFields = nil
+	spec := corev1.PodSpec{
+		NodeName:           p.Spec.NodeName,
+		RestartPolicy:      p.Spec.RestartPolicy,
+		SchedulerName:      p.Spec.SchedulerName,
+		ServiceAccountName: p.Spec.ServiceAccountName,
+		HostNetwork:        p.Spec.HostNetwork,
+	}
+	if n := len(p.Spec.InitContainers); n > 0 {
+		spec.InitContainers = make([]corev1.Container, n)
+		for i, c := range p.Spec.InitContainers {
+			spec.InitContainers[i] = corev1.Container{Name: c.Name, RestartPolicy: c.RestartPolicy}
+		}
+	}
+	if n := len(p.Spec.Containers); n > 0 {
+		spec.Containers = make([]corev1.Container, n)
+		for i, c := range p.Spec.Containers {
+			spec.Containers[i] = corev1.Container{Name: c.Name}
+		}
+	}
+	if n := len(p.Spec.EphemeralContainers); n > 0 {
+		spec.EphemeralContainers = make([]corev1.EphemeralContainer, n)
+		for i, c := range p.Spec.EphemeralContainers {
+			spec.EphemeralContainers[i] = corev1.EphemeralContainer{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: c.Name}}
+		}
+	}
+	p.Spec = spec
+	p.Status.Conditions = nil
+	return p, nil
 }
 
 // release drops one user of the namespace's informer and stops it after the last.

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 )
 
 // labelled returns a running pod with one container "app" (ID containerd://NAME) and
@@ -89,5 +91,97 @@ func TestFollowersShareOneWatch(t *testing.T) {
 	}
 	if n := watches.Load(); n != 2 {
 		t.Errorf("after the last Follower left, a new one opened %d watches in all, want 2", n)
+	}
+}
+
+// slimPod keeps every field tailui reads: a pod with a full spec reads the same
+// before and after, in its summary, its field-selector fields, its targets and each
+// container's state, and slimming twice changes nothing more.
+func TestSlimPodKeepsWhatTailuiReads(t *testing.T) {
+	always := corev1.ContainerRestartPolicyAlways
+	yes := true
+	now := metav1.NewTime(time.Unix(1_700_000_000, 0))
+	full := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "web-7c9d8f6b5-x2x9k", Namespace: "shop", UID: "uid-1", ResourceVersion: "42",
+			CreationTimestamp: now, DeletionTimestamp: &now,
+			Labels:          map[string]string{"app": "web", "pod-template-hash": "7c9d8f6b5"},
+			Annotations:     map[string]string{"kubectl.kubernetes.io/default-container": "app"},
+			OwnerReferences: []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "web-7c9d8f6b5", Controller: &yes}},
+			ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "kube-controller-manager"}},
+		},
+		Spec: corev1.PodSpec{
+			NodeName: "node-1", RestartPolicy: corev1.RestartPolicyOnFailure, SchedulerName: "default-scheduler",
+			ServiceAccountName: "web", HostNetwork: true,
+			Volumes: []corev1.Volume{{Name: "data"}},
+			InitContainers: []corev1.Container{
+				{Name: "migrate", Image: "migrate:1", Env: []corev1.EnvVar{{Name: "A", Value: "1"}}},
+				{Name: "proxy", Image: "envoy", RestartPolicy: &always},
+			},
+			Containers: []corev1.Container{
+				{Name: "app", Image: "web:2", Command: []string{"/web"}, Ports: []corev1.ContainerPort{{ContainerPort: 80}}},
+				{Name: "sidecar", Image: "log:1"},
+			},
+			EphemeralContainers: []corev1.EphemeralContainer{{
+				EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger", Image: "busybox"},
+				TargetContainerName:      "app",
+			}},
+		},
+		Status: corev1.PodStatus{
+			Phase: corev1.PodRunning, Reason: "", PodIPs: []corev1.PodIP{{IP: "10.0.0.7"}}, NominatedNodeName: "node-2",
+			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
+			InitContainerStatuses: []corev1.ContainerStatus{
+				{Name: "migrate", ContainerID: "containerd://m", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}},
+				{Name: "proxy", ContainerID: "containerd://p", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}},
+			},
+			ContainerStatuses: []corev1.ContainerStatus{
+				{Name: "app", ContainerID: "containerd://a2", RestartCount: 3,
+					State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 40s"}},
+					LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 2, ContainerID: "containerd://a1"}}},
+			},
+			EphemeralContainerStatuses: []corev1.ContainerStatus{
+				{Name: "debugger", ContainerID: "containerd://d", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}},
+			},
+		},
+	}
+	type reading struct {
+		Summary PodSummary
+		Fields  string
+		Targets []Target
+		States  map[string]containerState
+		Spec    map[string]bool
+		Restart map[string]bool
+	}
+	q := &Query{InitContainers: true, EphemeralContainers: true}
+	read := func(p *corev1.Pod) reading {
+		r := reading{Summary: Summarize(p), Fields: podFields(p).String(), Targets: q.targetsOf(p),
+			States: map[string]containerState{}, Spec: map[string]bool{}, Restart: map[string]bool{}}
+		for _, c := range []struct {
+			kind ContainerKind
+			name string
+		}{{Init, "migrate"}, {Init, "proxy"}, {Regular, "app"}, {Regular, "sidecar"}, {Ephemeral, "debugger"}, {Regular, "gone"}} {
+			k := c.kind.String() + "/" + c.name
+			r.States[k] = stateOf(p, c.kind, c.name)
+			r.Spec[k] = specHas(p, c.kind, c.name)
+			r.Restart[k+" exit 0"] = willRestart(p, c.kind, c.name, 0)
+			r.Restart[k+" exit 2"] = willRestart(p, c.kind, c.name, 2)
+		}
+		return r
+	}
+	want := read(full)
+	slim, _ := slimPod(full.DeepCopy())
+	sp := slim.(*corev1.Pod)
+	if got := read(sp); !reflect.DeepEqual(got, want) {
+		t.Fatalf("slimmed pod reads differently:\n got %+v\nwant %+v", got, want)
+	}
+	if sp.ManagedFields != nil || sp.Spec.Volumes != nil || sp.Spec.Containers[0].Image != "" || sp.Status.Conditions != nil {
+		t.Errorf("slimPod kept what tailui does not read: %+v", sp)
+	}
+	again, _ := slimPod(sp.DeepCopy())
+	if !reflect.DeepEqual(again, sp) {
+		t.Errorf("slimPod is not idempotent")
+	}
+	if o, _ := slimPod(cache.DeletedFinalStateUnknown{Key: "shop/x"}); o != (cache.DeletedFinalStateUnknown{Key: "shop/x"}) {
+		t.Errorf("slimPod changed an object that is not a pod: %#v", o)
 	}
 }

@@ -100,12 +100,15 @@ func loadAvg() string {
 }
 
 // podFirstLine records, for each pod named first on an output line ("many-..."),
-// when its first line arrived. It keeps no output.
+// when its first line arrived. It keeps no output. With want set it closes all
+// once that many pods delivered.
 type podFirstLine struct {
 	mu    sync.Mutex
 	start time.Time
 	seen  map[string]time.Duration
 	part  []byte // an unfinished line's start (only its first field matters)
+	want  int
+	all   chan struct{}
 }
 
 func (p *podFirstLine) Write(b []byte) (int, error) {
@@ -128,6 +131,9 @@ func (p *podFirstLine) Write(b []byte) (int, error) {
 		if f := bytes.Fields(line[:min(len(line), 64)]); len(f) > 0 && bytes.HasPrefix(f[0], []byte("many-")) {
 			if _, ok := p.seen[string(f[0])]; !ok {
 				p.seen[string(f[0])] = time.Since(p.start)
+				if p.want > 0 && len(p.seen) == p.want {
+					close(p.all)
+				}
 			}
 		}
 		b = b[i+1:]

@@ -488,7 +488,7 @@ func (r *report) tuiMany(cs *kubernetes.Clientset) error {
 	rss, _ := procMem(run.cmd.Process.Pid)
 	hwm = run.stop()
 	r.rows = append(r.rows,
-		fmt.Sprintf("| TUI, %d containers in one pane, ring full (100,000 lines), peak RSS (load %s) | %.0f MiB | no TUI peer | no TUI peer | | |", tuiMany, load, float64(hwm)/1024),
+		fmt.Sprintf("| TUI, %d containers in one pane, ring full (100,000 lines), peak RSS (one run, load %s) | %.0f MiB | no TUI peer | no TUI peer | | |", tuiMany, load, float64(hwm)/1024),
 		fmt.Sprintf("| same, CPU at %.0f lines/s (footer), share of one core | %.1f%% | | | | |", rate, 100*cpu.Seconds()/tuiWindow.Seconds()),
 		fmt.Sprintf("| same, bytes to the terminal per second | %.0f kB/s | | | | |", bps/1000))
 	fmt.Fprintf(&r.sections, "- %d containers, one merged pane (`tailui -n NS many-`), 200 lines of history and 1 line/s each: every stream live and the ring overflowing after %.1f s; over %s: CPU %.2f s (%.1f%% of a core), %.0f bytes/s to the terminal at %.0f lines/s, RSS at the end %.0f MiB, peak %.0f MiB; load average %s at start, %s at the end.\n",
@@ -564,7 +564,7 @@ func (r *report) tuiFour(cs *kubernetes.Clientset) error {
 	hwm := int64(0)
 	_, hwm = procMem(run.cmd.Process.Pid)
 	r.rows = append(r.rows,
-		fmt.Sprintf("| TUI, four panes at %.0f lines/s in total (footer; load %s): key to screen p50 / p99 / max (%d presses) | %s / %s / %s | no TUI peer | no TUI peer | | |", rate, load, len(keys), ms(durPct(keys, 0.5)), ms(durPct(keys, 0.99)), ms(durPct(keys, 1))),
+		fmt.Sprintf("| TUI, four panes at %.0f lines/s in total (one run, footer; load %s): key to screen p50 / p99 / max (%d presses) | %s / %s / %s | no TUI peer | no TUI peer | | |", rate, load, len(keys), ms(durPct(keys, 0.5)), ms(durPct(keys, 0.99)), ms(durPct(keys, 1))),
 		fmt.Sprintf("| same key, one quiet pane, the same run (the machine's baseline) | %s / %s / %s | | | | |", ms(durPct(tuiIdleKeys, 0.5)), ms(durPct(tuiIdleKeys, 0.99)), ms(durPct(tuiIdleKeys, 1))),
 		fmt.Sprintf("| same, bytes to the terminal per second | %.0f kB/s | | | | |", bps/1000),
 		fmt.Sprintf("| same, CPU, share of one core | %.0f%% | | | | |", 100*cpu.Seconds()/tuiWindow.Seconds()))
@@ -662,7 +662,7 @@ func (r *report) tuiLag(cs *kubernetes.Clientset) error {
 		return ms(durPct(ds, p))
 	}
 	r.rows = append(r.rows,
-		fmt.Sprintf("| one container at %d lines/s (%.0f/s on screen; load %s): how far behind the screen is, median / max (kubectl, stern: their output on a pipe) | %s / %s | %s / %s | %s / %s | | |",
+		fmt.Sprintf("| one container at %d lines/s (one run, %.0f/s on screen; load %s): how far behind the screen is, median / max (kubectl, stern: their output on a pipe) | %s / %s | %s / %s | %s / %s | | |",
 			tuiLagRate, rate, load, row(ti, 0.5), row(ti, 1), row(peers["kubectl"], 0.5), row(peers["kubectl"], 1), row(peers["stern"], 0.5), row(peers["stern"], 1)),
 		fmt.Sprintf("| same, bytes to the terminal per second | %.0f kB/s | | | | |", bps/1000))
 	fmt.Fprintf(&r.sections, "- One container at %d lines/s in one pane with UTC timestamps (`--tail 0 --timestamps=utc`), %.0f lines/s on the footer: the newest time on the screen against the clock at each of %d screen updates: median %s, p90 %s, max %s; %.0f bytes/s to the terminal; CPU %.2f s over %s; peak RSS %.0f MiB. kubectl logs -f and stern on a pipe, the newest line read against the clock: kubectl median %s, max %s; stern median %s, max %s. Load average %s at start, %s at the end.\n",
