@@ -37,7 +37,7 @@ var (
 	streams    = flag.Int("streams", 500, "containers followed at once in the many-streams benchmark")
 	window     = flag.Duration("window", 30*time.Second, "the many-streams benchmark counts the streams delivering within this")
 	windowAll  = flag.Duration("window-all", 4*time.Minute, "how long each tool may follow in the many-streams benchmark for every stream to deliver")
-	only       = flag.String("only", "", "comma-separated benchmarks to run (drain,drainbig,first,many,many5k,tui,micro); empty: all but many5k")
+	only       = flag.String("only", "", "comma-separated benchmarks to run (drain,drainbig,first,many,many5k,tui,micro); empty: all but many5k; all: all of them")
 	peers      = flag.String("peers", "", "the peers' versions, as the report names them")
 	revision   = flag.String("revision", "", "tailui's revision, as the report names it")
 )
@@ -71,6 +71,12 @@ func main() {
 	for _, s := range strings.Split(*only, ",") {
 		if s != "" {
 			want[s] = true
+		}
+	}
+	if want["all"] {
+		want = map[string]bool{}
+		for _, name := range []string{"drain", "drainbig", "first", "many", "many5k", "tui", "micro"} {
+			want[name] = true
 		}
 	}
 	run := func(name string) bool { return len(want) == 0 || want[name] }
@@ -363,7 +369,7 @@ func (r *report) firstLine() {
 // and how many streams delivered at least one line.
 func (r *report) many() {
 	n := *streams
-	fmt.Fprintf(os.Stderr, "benchrun: %d containers followed for %s\n", n, *window)
+	fmt.Fprintf(os.Stderr, "benchrun: %d containers followed until every stream delivered (at most %s)\n", n, *windowAll)
 	cs, ns, done := benchNamespace("bench-many")
 	if cs == nil {
 		return
