@@ -117,6 +117,12 @@ func testLoadOlderMerged(t *testing.T, lenA int) {
 	p.ingest(stream.MergeOlder([][]stream.Line{logA[len(logA)-scrollback:], logB[len(logB)-scrollback:]}))
 	markText := p.buf.ring.At(4).src
 	p.buf.toggleMark(p.buf.ring.First() + 4)
+	// The title counts the lines pushed out (here the 10 oldest of the 20), and
+	// every line loaded back takes one off.
+	lost := int64(2*scrollback - scrollback)
+	if d := p.buf.dropped(); d != lost || !strings.Contains(p.titleBar(), "scrollback −10") {
+		t.Fatalf("on open: dropped %d, title %q; want 10 pushed out", d, p.titleBar())
+	}
 
 	press(m, "g")
 	if !strings.Contains(screen(t, m), "↑ older lines: press o to load 10 more") {
@@ -146,6 +152,10 @@ func testLoadOlderMerged(t *testing.T, lenA int) {
 		wa, wb := min(ha+10, len(logA)), min(hb+10, len(logB))
 		loaded := stream.MergeOlder([][]stream.Line{logA[len(logA)-wa : len(logA)-ha], logB[len(logB)-wb : len(logB)-hb]})
 		loaded = loaded[len(loaded)-min(len(loaded), olderGrowth*scrollback-(ha+hb)):]
+		lost = max(lost-int64(len(loaded)), 0)
+		if d := p.buf.dropped(); d != lost || (lost == 0) == strings.Contains(p.titleBar(), "scrollback −") {
+			t.Fatalf("load %d of %d lines: dropped %d, title %q; want %d", n, len(loaded), d, p.titleBar(), lost)
+		}
 		wa, wb = ha, hb
 		for _, l := range loaded {
 			if l.Origin == a {
@@ -207,6 +217,9 @@ func testLoadOlderMerged(t *testing.T, lenA int) {
 	p.ingest(extra)
 	if got := paneTexts(p); !slices.Equal(got, lineTexts(extra)) {
 		t.Fatalf("after %d new lines the pane holds %v", c, got)
+	}
+	if d := p.buf.dropped(); d != lost+int64(c) {
+		t.Fatalf("after %d new lines pushed every held line out: dropped %d, want %d", c, d, lost+int64(c))
 	}
 }
 

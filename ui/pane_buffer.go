@@ -206,6 +206,10 @@ type buffer struct {
 
 	search  *stream.Matcher
 	matches []int64 // absolute indexes of visible lines that match search
+
+	// lost counts the lines pushed out of the front that loading older lines has
+	// not brought back, as of the ring's drop count lostAt (see dropped).
+	lost, lostAt int64
 }
 
 func newBuffer(limit int) *buffer { return &buffer{ring: stream.NewRing[entry](max(limit, 1))} }
@@ -216,8 +220,15 @@ func (b *buffer) get(abs int64) (entry, bool) { return b.ring.Abs(abs) }
 // kept returns how many lines the ring holds.
 func (b *buffer) kept() int { return b.ring.Len() }
 
-// dropped returns how many lines the ring dropped to stay within its size.
-func (b *buffer) dropped() int64 { return b.ring.Dropped() }
+// dropped returns how many lines the ring pushed out of the front to stay within
+// its size and are not back: lines loaded older (insertOlder) are the latest of
+// those pushed out first, so a load of k lines takes k off.
+func (b *buffer) dropped() int64 { return b.lost + b.ring.Dropped() - b.lostAt }
+
+// broughtBack takes k lines loaded in front off the count of lines pushed out.
+func (b *buffer) broughtBack(k int) {
+	b.lost, b.lostAt = max(b.dropped()-int64(k), 0), b.ring.Dropped()
+}
 
 // passes reports whether e is shown under the current filter.
 func (b *buffer) passes(e *entry) bool {

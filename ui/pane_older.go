@@ -378,6 +378,7 @@ func (b *buffer) insertOlder(es []entry, capacity int) func(int64) int64 {
 	if got := r.PushFront(es); got != k {
 		panic("ui: ring has no room for older lines")
 	}
+	b.broughtBack(k)
 	if n > 0 && newPos[0] != k { // not all in front: lay the merge out
 		for x := range merged {
 			*r.Ptr(first + int64(x)) = merged[x]
