@@ -2,10 +2,7 @@
 
 package kube
 
-import (
-	"net"
-	"testing"
-)
+import "testing"
 
 // A socket's read-ahead allocates nothing once its pools are warm: not per read(2),
 // and so not per frame or line.
@@ -13,23 +10,8 @@ func TestSockReaderAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop buffers")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	peer := <-accepted
-	defer peer.Close()
+	client, peer := tcpPair(t, nil)
+	c := client.(*readAheadConn).Conn // the socket beneath, read here directly
 	read := newSockReader(c)
 	if read == nil {
 		t.Fatal("a TCP connection has no sockReader")
